@@ -1,0 +1,149 @@
+"""Command line: each command is a thin wrapper over a library function.
+
+Errors a user can cause become one line on stderr and a non-zero exit code;
+with several inputs a bad one is reported and the others still run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+
+from .errors import AnalyzerError
+
+EXIT_OK, EXIT_DOC_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def _err(msg: str) -> None:
+    print(f"kdiscourse: error: {msg}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- tag
+
+def _iter_inputs(paths: list[str]) -> Iterator:
+    from .pipeline import document_from_bytes, document_from_path
+
+    for i, p in enumerate(paths):
+        if p == "-":
+            data = sys.stdin.buffer.read()
+            yield document_from_bytes(data, "stdin" if paths.count("-") == 1 else f"stdin-{i}", "<stdin>")
+        else:
+            yield document_from_path(p)
+
+
+def _render_text(doc, pipeline, out) -> None:
+    from .labels import korean_name
+
+    src = doc.source
+    head = f"== {doc.id}"
+    if src.path:
+        head += f"  ({src.path}; {src.encoding or '?'}; {src.layout or '?'})"
+    print(head, file=out)
+    if not doc.ok:
+        print(f"   ERROR: {doc.error}", file=out)
+        return
+    n_par = sum(1 for p in doc.paragraphs if p[2] == "paragraph")
+    print(f"   {len(doc.sentences)} sentences, {n_par} paragraphs, {len(doc.mentions)} actor mentions; "
+          f"stages: {', '.join(doc.stages)}", file=out)
+    for name, why in pipeline.missing.items():
+        print(f"   stage {name}: not installed ({why})", file=out)
+    by_sent: dict[int, list] = {}
+    for m in doc.mentions:
+        by_sent.setdefault(m.sentence, []).append(m)
+    for s in doc.sentences:
+        print(f"[{s.index:>3}] {s.text}", file=out)
+        parts = []
+        if "dimensions" in doc.stages:
+            parts.append("dims: " + (", ".join(f"{d}({korean_name(d)})" for d in s.dimensions) or "-"))
+        if "frames" in doc.stages:
+            parts.append("frames: " + (", ".join(s.frames) or "-"))
+        if "actors" in doc.stages:
+            ms = by_sent.get(s.index, [])
+            parts.append("actors: " + (", ".join(f"{m.text}->{m.actor}/{m.type}/{m.bloc}" for m in ms) or "-"))
+        if parts:
+            print("      " + " | ".join(parts), file=out)
+        if s.explanations:
+            for label, cues in s.explanations.items():
+                print(f"        why {label}: {'; '.join(cues)}", file=out)
+
+
+def cmd_tag(args) -> int:
+    from .pipeline import Pipeline
+
+    stages = args.stages.split(",") if args.stages else None
+    kw = {"explain": args.explain, "lexicons": tuple(args.lexicon or ()), "nested": args.nested_mentions}
+    pipeline = Pipeline.default(stages, **kw) if stages else Pipeline.default(**kw)
+    errors = 0
+    out = sys.stdout
+    docs = list(pipeline.pipe(_iter_inputs(args.paths)))
+    if args.format == "json":
+        payload = [d.to_dict(all_stages=pipeline.all_stage_names(), morphemes=args.morphemes) for d in docs]
+        for d in payload:
+            d["stages"]["not_installed"] = pipeline.missing
+        json.dump(payload[0] if len(payload) == 1 else payload, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    for d in docs:
+        if args.format == "jsonl":
+            item = d.to_dict(all_stages=pipeline.all_stage_names(), morphemes=args.morphemes)
+            item["stages"]["not_installed"] = pipeline.missing
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+        elif args.format == "text":
+            _render_text(d, pipeline, out)
+        if not d.ok:
+            errors += 1
+            _err(d.error)
+    return EXIT_DOC_ERRORS if errors else EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="kdiscourse",
+        description="Korean discourse analyzer for policy texts on US–China AI hegemony competition.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    t = sub.add_parser("tag", help="annotate one or more documents (sentences, dimensions, actors, frames)",
+                       description="Annotate documents: repair text, split sentences, tag competition dimensions, "
+                                   "resolve actors, classify security/regulation frames.")
+    t.add_argument("paths", nargs="+", metavar="PATH", help="input file(s); '-' reads standard input")
+    t.add_argument("--format", choices=["text", "json", "jsonl"], default="text",
+                   help="output format (default: text, a per-sentence view)")
+    t.add_argument("--explain", action="store_true", help="show the cues/features behind each label")
+    t.add_argument("--lexicon", action="append", metavar="TSV",
+                   help="extra actor lexicon file (same columns as models/actors.tsv); repeatable")
+    t.add_argument("--nested-mentions", action="store_true",
+                   help="also report actors nested inside longer names (미국 inside 미국 상무부)")
+    t.add_argument("--stages", metavar="LIST", help="comma-separated stages to run (default: all installed)")
+    t.add_argument("--morphemes", action="store_true", help="include morphemes in JSON output")
+    t.set_defaults(func=cmd_tag)
+
+    from . import commands
+
+    commands.register(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except AnalyzerError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,480 @@
+r"""Decoding, text repair and the offset map back to the raw input (codebook §6).
+
+The repaired text is built from *pieces*: runs copied verbatim from the source
+and short inserted strings (a space, a paragraph break) anchored to a source
+position.  ``OffsetMap`` answers "where in the source is repaired position i"
+by bisection, so mapping is cheap and the map is small (one entry per piece,
+not per character).  Stages (HTML reduction, Unicode normalization, re-wrapping)
+each produce a map; ``RepairedText.to_raw`` composes them.
+
+>>> r = repair_text("미국과 중국이\r\n   경쟁한다.")
+>>> r.text
+'미국과 중국이\n경쟁한다.'
+>>> r.raw[slice(*r.to_raw(8, 12))]
+'경쟁한다'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import statistics
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from .errors import InputError
+
+MAX_RUN_WITHOUT_SPACE = 5000
+_FINAL_PUNCT = ".?!。？！…"
+_CLOSERS = "'\"’”)]』」》〉"
+
+
+class OffsetMap:
+    """Piecewise map from positions in a derived text to positions in its source.
+
+    ``starts[k]`` is where piece k begins in the derived text; ``src[k]`` where it
+    begins in the source; ``verbatim[k]`` says whether the piece is a copy (then
+    position ``starts[k] + d`` maps to ``src[k] + d``) or an insertion (every
+    position maps to ``src[k]``).
+    """
+
+    __slots__ = ("starts", "src", "verbatim", "length", "src_length")
+
+    def __init__(self, length: int, src_length: int) -> None:
+        self.starts: list[int] = []
+        self.src: list[int] = []
+        self.verbatim: list[bool] = []
+        self.length = length
+        self.src_length = src_length
+
+    @classmethod
+    def identity(cls, length: int) -> OffsetMap:
+        m = cls(length, length)
+        m.starts.append(0)
+        m.src.append(0)
+        m.verbatim.append(True)
+        return m
+
+    def add(self, start: int, src: int, verbatim: bool) -> None:
+        self.starts.append(start)
+        self.src.append(src)
+        self.verbatim.append(verbatim)
+
+    def position(self, i: int) -> int:
+        """Source position of derived position ``i`` (``i == length`` maps to the end)."""
+        if i >= self.length:
+            return self.src_length
+        k = bisect_right(self.starts, i) - 1
+        if k < 0:
+            return 0
+        if self.verbatim[k]:
+            return self.src[k] + (i - self.starts[k])
+        return self.src[k]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Source span of the derived span ``[start, end)``."""
+        if end <= start:
+            p = self.position(start)
+            return p, p
+        return self.position(start), self.position(end - 1) + 1
+
+
+class _Builder:
+    """Accumulates pieces of a derived text and its map."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.parts: list[str] = []
+        self.n = 0
+        self.map = OffsetMap(0, len(source))
+
+    def copy(self, a: int, b: int) -> None:
+        if b <= a:
+            return
+        self.map.add(self.n, a, True)
+        self.parts.append(self.source[a:b])
+        self.n += b - a
+
+    def insert(self, s: str, anchor: int) -> None:
+        if not s:
+            return
+        self.map.add(self.n, anchor, False)
+        self.parts.append(s)
+        self.n += len(s)
+
+    def finish(self) -> tuple[str, OffsetMap]:
+        self.map.length = self.n
+        if not self.map.starts:
+            self.map.add(0, 0, True)
+        return "".join(self.parts), self.map
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or heading of the repaired text: ``[start, end)`` and its kind."""
+
+    start: int
+    end: int
+    kind: str  # "paragraph" | "heading"
+
+
+@dataclass(frozen=True)
+class RepairedText:
+    raw: str
+    text: str
+    encoding: str
+    layout: str  # "wrapped" | "lines" | "html"
+    blocks: tuple[Block, ...]
+    maps: tuple[OffsetMap, ...]  # applied innermost last: text -> ... -> raw
+
+    def to_raw(self, start: int, end: int) -> tuple[int, int]:
+        """Raw-input span (offsets into the decoded input) of a repaired span."""
+        a, b = start, end
+        for m in reversed(self.maps):
+            a, b = m.span(a, b)
+        return a, b
+
+    @property
+    def paragraphs(self) -> tuple[Block, ...]:
+        return tuple(b for b in self.blocks if b.kind == "paragraph")
+
+
+# --------------------------------------------------------------------------- decoding
+
+def decode_bytes(data: bytes, name: str = "<input>") -> tuple[str, str]:
+    """Decode bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or CP949/EUC-KR.
+
+    Returns ``(text, encoding)``.  Raises :class:`InputError` for binary data or
+    bytes that are neither.
+
+    >>> decode_bytes("미국".encode("cp949"))
+    ('미국', 'euc-kr')
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        enc, body = "utf-8-sig", data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name}: has a UTF-16 byte-order mark but is not valid UTF-16 ({exc.reason})") from None
+    else:
+        enc, body = None, data
+    if b"\x00" in body[:65536]:
+        raise InputError(f"{name}: binary file (contains NUL bytes); expected UTF-8 or CP949 text")
+    if enc is None:
+        try:
+            text = body.decode("utf-8")
+            enc = "utf-8"
+        except UnicodeDecodeError:
+            text = None
+            for candidate in ("euc-kr", "cp949"):
+                try:
+                    text = body.decode(candidate)
+                    enc = candidate
+                    break
+                except UnicodeDecodeError:
+                    continue
+            if text is None:
+                raise InputError(f"{name}: not valid UTF-8 and not CP949/EUC-KR text") from None
+    else:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{name}: has a UTF-8 byte-order mark but is not valid UTF-8") from None
+    controls = sum(1 for c in text[:65536] if ord(c) < 32 and c not in "\t\n\r\f")
+    if controls > max(8, len(text[:65536]) // 100):
+        raise InputError(f"{name}: binary file ({controls} control characters in the first 64 KiB); expected text")
+    return text, enc
+
+
+def looks_like_html(text: str, name: str = "") -> bool:
+    if name.lower().endswith((".html", ".htm", ".xhtml")):
+        return True
+    head = text[:512].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html", "<?xml")) or ("<body" in head and "</" in text[:4096])
+
+
+# --------------------------------------------------------------------------- HTML
+
+_BLOCK_TAGS = {
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
+    "table", "section", "article", "header", "footer", "blockquote", "pre", "title", "dd", "dt",
+}
+_SKIP_TAGS = {"script", "style", "noscript", "template", "head"}
+
+
+class _HTMLText(HTMLParser):
+    def __init__(self, source: str) -> None:
+        super().__init__(convert_charrefs=False)
+        self.b = _Builder(source)
+        self.skip = 0
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
+        self.title_seen = False
+
+    def _offset(self) -> int:
+        line, col = self.getpos()
+        return self.line_starts[line - 1] + col
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _SKIP_TAGS and tag != "head":
+            self.skip += 1
+        elif tag in _BLOCK_TAGS:
+            self.b.insert("\n", self._offset())
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in _BLOCK_TAGS:
+            self.b.insert("\n", self._offset())
+
+    def handle_endtag(self, tag):
+        if tag in _SKIP_TAGS and tag != "head":
+            self.skip = max(0, self.skip - 1)
+        elif tag in _BLOCK_TAGS:
+            self.b.insert("\n", self._offset())
+
+    def handle_data(self, data):
+        if self.skip or not data:
+            return
+        start = self._offset()
+        # data is a verbatim slice of the source at this offset
+        self.b.copy(start, start + len(data))
+
+    def handle_entityref(self, name):
+        if not self.skip:
+            ch = html.unescape(f"&{name};")
+            self.b.insert(ch, self._offset())
+
+    def handle_charref(self, name):
+        if not self.skip:
+            ch = html.unescape(f"&#{name};")
+            self.b.insert(ch, self._offset())
+
+
+def html_to_text(source: str) -> tuple[str, OffsetMap]:
+    """Reduce HTML to text with block elements as line breaks; scripts and styles dropped.
+
+    >>> html_to_text("<p>미국&amp;중국</p><script>x()</script>")[0].strip()
+    '미국&중국'
+    """
+    parser = _HTMLText(source)
+    parser.feed(source)
+    parser.close()
+    return parser.b.finish()
+
+
+# --------------------------------------------------------------------------- characters
+
+_CHAR_TABLE = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
+_CHAR_TABLE.update({0x3000: 0x20, 0x00A0: 0x20, 0x200B: 0x20, 0xFEFF: 0x20, 0x0B: 0x20, 0x0C: 0x0A, 0x09: 0x20})
+_SPECIAL = re.compile("[\uff01-\uff5e\u3000\u00a0\u200b\ufeff\x0b\x0c\t]")
+
+
+def normalize_chars(text: str) -> tuple[str, OffsetMap | None]:
+    """NFC, full-width ASCII to ASCII, odd spaces to plain spaces (curly quotes are kept:
+    Kiwi splits sentences better with them).
+
+    Returns the new text and a map, or ``None`` for the map when lengths are kept
+    position by position (the common case).
+    """
+    if _SPECIAL.search(text):
+        text = text.translate(_CHAR_TABLE)
+    if unicodedata.is_normalized("NFC", text):
+        return text, None
+    b = _Builder(text)
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and _is_nonstarter(text[j]):
+            j += 1
+        seg = text[i:j]
+        norm = unicodedata.normalize("NFC", seg)
+        if norm == seg:
+            b.copy(i, j)
+        else:
+            b.insert(norm, i)
+        i = j
+    return b.finish()
+
+
+def _is_nonstarter(c: str) -> bool:
+    o = ord(c)
+    return unicodedata.combining(c) != 0 or 0x1160 <= o <= 0x11FF or 0xD7B0 <= o <= 0xD7FF
+
+
+# --------------------------------------------------------------------------- layout
+
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-–—]\s*\d{1,4}\s*[-–—]|\d{1,4}\s*/\s*\d{1,4}|\d{1,4}|page\s+\d+|p\.\s*\d+)\s*$",
+                          re.IGNORECASE)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \u3000"))
+
+
+def _ends_sentence(s: str) -> bool:
+    s = s.rstrip().rstrip(_CLOSERS)
+    return bool(s) and s[-1] in _FINAL_PUNCT
+
+
+def _is_wrapped(lines: list[tuple[int, str]]) -> tuple[bool, float]:
+    body = [ln for _, ln in lines if ln.strip()]
+    if len(body) < 6:
+        return False, 0.0
+    lengths = [len(ln.strip()) for ln in body]
+    width = statistics.median(lengths)
+    if width < 20:
+        return False, width
+    near = sum(1 for x in lengths if 0.8 * width <= x <= 1.25 * width) / len(lengths)
+    final = sum(1 for ln in body if _ends_sentence(ln)) / len(body)
+    return (near >= 0.5 and final < 0.5), width
+
+
+def _split_lines(text: str) -> list[tuple[int, str]]:
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        content = line[:-1] if line.endswith("\r") else line
+        out.append((pos, content))
+        pos += len(line) + 1
+    return out
+
+
+def _running_headers(lines: list[tuple[int, str]]) -> set[str]:
+    counts: dict[str, int] = {}
+    for _, ln in lines:
+        s = ln.strip()
+        if s and len(s) <= 40:
+            counts[s] = counts.get(s, 0) + 1
+    return {s for s, c in counts.items() if c >= 3}
+
+
+def relayout(text: str) -> tuple[str, OffsetMap, tuple[Block, ...], str]:
+    """Restore paragraphs and words; returns text, map, blocks and the layout name.
+
+    A hard-wrapped text (most lines near one width, most not ending a sentence)
+    is re-flowed: a line ending in a space breaks between words, one ending in a
+    letter breaks inside a word, an indented line or one after a short line starts
+    a paragraph.  Other texts keep one paragraph per line.
+    """
+    lines = _split_lines(text)
+    wrapped, width = _is_wrapped(lines)
+    b = _Builder(text)
+    blocks: list[Block] = []
+    cur_start: int | None = None
+    cur_lines = 0
+    prev_raw = ""  # previous line of the current block, as in the source
+
+    def close_block(anchor: int) -> None:
+        nonlocal cur_start, cur_lines
+        if cur_start is None:
+            return
+        end = b.n
+        kind = "paragraph"
+        if cur_lines == 1 and not _ends_sentence(prev_raw) and (
+            len(prev_raw.strip()) < (0.75 * width if wrapped else 40)
+        ):
+            kind = "heading"
+        blocks.append(Block(cur_start, end, kind))
+        cur_start = None
+        cur_lines = 0
+
+    if wrapped:
+        headers = _running_headers(lines)
+        nonblank_gaps = 0
+        single_blank = 0
+        last_text_idx = None
+        for idx, (_, ln) in enumerate(lines):
+            if ln.strip():
+                if last_text_idx is not None:
+                    nonblank_gaps += 1
+                    if idx - last_text_idx == 2:
+                        single_blank += 1
+                last_text_idx = idx
+        blank_is_artifact = nonblank_gaps > 0 and single_blank / nonblank_gaps >= 0.6
+        prev_short = True
+        pending_blank = False
+        for start, ln in lines:
+            s = ln.strip()
+            if not s:
+                pending_blank = True
+                continue
+            if _PAGE_NUMBER.match(ln) or s in headers:
+                continue
+            ind = _indent(ln)
+            new_block = (
+                cur_start is None
+                or ind >= 2
+                or prev_short
+                or (pending_blank and not blank_is_artifact)
+            )
+            pending_blank = False
+            lead = ind if ind >= 2 else (1 if ln.startswith(" ") else 0)
+            content_end = start + len(ln.rstrip())
+            if new_block:
+                close_block(start)
+                if blocks or b.n:
+                    b.insert("\n", start)
+                cur_start = b.n
+                b.copy(start + lead, content_end)
+            else:
+                if prev_raw.endswith((" ", "\u3000")):
+                    b.insert(" ", start - 1)
+                elif _ends_sentence(prev_raw) and s[:1].isalnum():
+                    b.insert(" ", start - 1)
+                b.copy(start + lead, content_end)
+            cur_lines += 1
+            prev_raw = ln
+            prev_short = len(s) < 0.75 * width
+        close_block(len(text))
+        layout = "wrapped"
+    else:
+        for start, ln in lines:
+            s = ln.strip()
+            if not s or _PAGE_NUMBER.match(ln):
+                continue
+            lead = len(ln) - len(ln.lstrip())
+            close_block(start)
+            if blocks:
+                b.insert("\n", start)
+            cur_start = b.n
+            b.copy(start + lead, start + len(ln.rstrip()))
+            cur_lines = 1
+            prev_raw = ln
+        close_block(len(text))
+        layout = "lines"
+    out, m = b.finish()
+    return out, m, tuple(blocks), layout
+
+
+def repair_text(raw: str, encoding: str = "utf-8", name: str = "") -> RepairedText:
+    """Repair decoded text: HTML reduction, character normalization, paragraph re-flow."""
+    maps: list[OffsetMap] = []
+    text = raw
+    layout_hint = None
+    if looks_like_html(raw, name):
+        text, m = html_to_text(raw)
+        maps.append(m)
+        layout_hint = "html"
+    text, m2 = normalize_chars(text)
+    if m2 is not None:
+        maps.append(m2)
+    run = re.search(r"\S{%d,}" % (MAX_RUN_WITHOUT_SPACE + 1), text)
+    if run:
+        raise InputError(
+            f"{name or '<input>'}: a run of {len(run.group()):,} characters without whitespace "
+            f"at offset {run.start():,}; not prose (limit {MAX_RUN_WITHOUT_SPACE:,})"
+        )
+    text, m3, blocks, layout = relayout(text)
+    maps.append(m3)
+    if not text.strip():
+        what = "whitespace only" if raw.strip() == "" and raw else "no text"
+        raise InputError(f"{name or '<input>'}: empty document ({what})")
+    return RepairedText(raw=raw, text=text, encoding=encoding, layout=layout_hint or layout,
+                        blocks=blocks, maps=tuple(maps))
+
+
+def read_input(data: bytes, name: str = "<input>") -> RepairedText:
+    """Decode and repair one input; :class:`InputError` for unreadable input."""
+    raw, enc = decode_bytes(data, name)
+    return repair_text(raw, enc, name)
