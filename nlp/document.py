@@ -8,7 +8,7 @@ document: they return a new one with ``dataclasses.replace``.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
@@ -31,7 +31,7 @@ class Sentence:
     end: int
     text: str
     paragraph: int
-    morphemes: tuple[Morpheme, ...] = ()
+    morphemes: Sequence[Morpheme] = ()
     dimensions: tuple[str, ...] = ()
     frames: tuple[str, ...] = ()
     scores: Mapping[str, float] = field(default_factory=dict)

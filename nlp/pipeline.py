@@ -129,31 +129,20 @@ class Tokenizer(Stage):
             chunk = list(itertools.islice(it, self.batch_docs))
             if not chunk:
                 return
-            blocks = [(i, p) for i, d in enumerate(chunk) if d.ok for p in d.paragraphs]
-            results = tokenize_blocks(d_text for d_text in (chunk[i].text[p[0]:p[1]] for i, p in blocks))
+            blocks = [(i, k, p[0], p[1]) for i, d in enumerate(chunk) if d.ok for k, p in enumerate(d.paragraphs)]
+            results = tokenize_blocks((chunk[i].text[a:b] for i, _k, a, b in blocks), (a for _i, _k, a, _b in blocks))
             per_doc: dict[int, list[Sentence]] = {}
-            for (i, (bstart, _bend, _kind)), sents in zip(blocks, results):
+            for (i, k, _a, _b), sents in zip(blocks, results):
                 text = chunk[i].text
                 out = per_doc.setdefault(i, [])
                 for s, e, morphs in sents:
-                    a, b = bstart + s, bstart + e
-                    if bstart:
-                        morphs = tuple(m._replace(start=m.start + bstart, end=m.end + bstart) for m in morphs)
-                    out.append(Sentence(index=len(out), start=a, end=b, text=text[a:b],
-                                        paragraph=-1, morphemes=morphs))
+                    out.append(Sentence(len(out), s, e, text[s:e], k, morphs))
             for i, d in enumerate(chunk):
                 if not d.ok:
                     yield d
                     continue
-                sents = per_doc.get(i, [])
-                starts = [p[0] for p in d.paragraphs]
-                fixed = []
-                pi = 0
-                for s in sents:
-                    while pi + 1 < len(starts) and starts[pi + 1] <= s.start:
-                        pi += 1
-                    fixed.append(replace(s, paragraph=pi))
-                yield replace(d, sentences=tuple(fixed), stages=d.stages + (self.name,), models={**d.models, **info})
+                yield replace(d, sentences=tuple(per_doc.get(i, ())), stages=d.stages + (self.name,),
+                              models={**d.models, **info})
 
 
 # --------------------------------------------------------------------------- registry and pipeline

@@ -40,11 +40,12 @@ class OffsetMap:
     position maps to ``src[k]``).
     """
 
-    __slots__ = ("starts", "src", "verbatim", "length", "src_length")
+    __slots__ = ("starts", "src", "src_end", "verbatim", "length", "src_length")
 
     def __init__(self, length: int, src_length: int) -> None:
         self.starts: list[int] = []
         self.src: list[int] = []
+        self.src_end: list[int] = []
         self.verbatim: list[bool] = []
         self.length = length
         self.src_length = src_length
@@ -54,12 +55,14 @@ class OffsetMap:
         m = cls(length, length)
         m.starts.append(0)
         m.src.append(0)
+        m.src_end.append(length)
         m.verbatim.append(True)
         return m
 
-    def add(self, start: int, src: int, verbatim: bool) -> None:
+    def add(self, start: int, src: int, verbatim: bool, src_end: int | None = None) -> None:
         self.starts.append(start)
         self.src.append(src)
+        self.src_end.append(src + 1 if src_end is None else src_end)
         self.verbatim.append(verbatim)
 
     def position(self, i: int) -> int:
@@ -78,6 +81,9 @@ class OffsetMap:
         if end <= start:
             p = self.position(start)
             return p, p
+        k = bisect_right(self.starts, end - 1) - 1
+        if k >= 0 and not self.verbatim[k]:
+            return self.position(start), self.src_end[k]
         return self.position(start), self.position(end - 1) + 1
 
 
@@ -97,10 +103,10 @@ class _Builder:
         self.parts.append(self.source[a:b])
         self.n += b - a
 
-    def insert(self, s: str, anchor: int) -> None:
+    def insert(self, s: str, anchor: int, anchor_end: int | None = None) -> None:
         if not s:
             return
-        self.map.add(self.n, anchor, False)
+        self.map.add(self.n, anchor, False, anchor_end)
         self.parts.append(s)
         self.n += len(s)
 
@@ -243,12 +249,14 @@ class _HTMLText(HTMLParser):
     def handle_entityref(self, name):
         if not self.skip:
             ch = html.unescape(f"&{name};")
-            self.b.insert(ch, self._offset())
+            at = self._offset()
+            self.b.insert(ch, at, at + len(name) + 2)
 
     def handle_charref(self, name):
         if not self.skip:
             ch = html.unescape(f"&#{name};")
-            self.b.insert(ch, self._offset())
+            at = self._offset()
+            self.b.insert(ch, at, at + len(name) + 3)
 
 
 def html_to_text(source: str) -> tuple[str, OffsetMap]:
@@ -292,7 +300,7 @@ def normalize_chars(text: str) -> tuple[str, OffsetMap | None]:
         if norm == seg:
             b.copy(i, j)
         else:
-            b.insert(norm, i)
+            b.insert(norm, i, j)
         i = j
     return b.finish()
 
@@ -459,7 +467,7 @@ def repair_text(raw: str, encoding: str = "utf-8", name: str = "") -> RepairedTe
     text, m2 = normalize_chars(text)
     if m2 is not None:
         maps.append(m2)
-    run = re.search(r"\S{%d,}" % (MAX_RUN_WITHOUT_SPACE + 1), text)
+    run = re.search(rf"\S{{{MAX_RUN_WITHOUT_SPACE + 1},}}", text)
     if run:
         raise InputError(
             f"{name or '<input>'}: a run of {len(run.group()):,} characters without whitespace "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from .document import Morpheme
 
@@ -59,23 +59,68 @@ def kiwi_version() -> str:
     return kiwipiepy.__version__
 
 
-def tokenize_blocks(texts: Iterable[str]) -> Iterator[list[tuple[int, int, tuple[Morpheme, ...]]]]:
+def tokenize_blocks(texts: Iterable[str], offsets: Iterable[int] | None = None,
+                    ) -> Iterator[list[tuple[int, int, tuple[Morpheme, ...]]]]:
     """Split each text into sentences with morphemes, in one Kiwi pass.
 
     Yields, per input text, a list of ``(start, end, morphemes)`` with character
-    offsets into that text.
+    offsets into that text, shifted by the matching value of ``offsets`` if given.
 
     >>> [(s, e, [m.form for m in ms][:2]) for s, e, ms in next(tokenize_blocks(["미국은 강하다. 중국도."]))]
     [(0, 8, ['미국', '은']), (9, 12, ['중국', '도'])]
     """
     kiwi = get_kiwi()
+    shifts = iter(offsets) if offsets is not None else None
     for sents in kiwi.tokenize(texts, split_sents=True):
-        sents = _reattach_quoted_tails([list(t) for t in sents if t])
+        base = next(shifts) if shifts is not None else 0
+        if len(sents) > 1:
+            sents = _reattach_quoted_tails(sents)
         out = []
         for toks in sents:
-            morphs = tuple([Morpheme(t.form, t.tag, t.start, t.start + t.len) for t in toks])
-            out.append((toks[0].start, toks[-1].start + toks[-1].len, morphs))
+            if not toks:
+                continue
+            last = toks[-1]
+            out.append((toks[0].start + base, last.start + last.len + base, Morphemes(toks, base)))
         yield out
+
+
+class Morphemes(Sequence):
+    """Kiwi tokens of one sentence, exposed as :class:`Morpheme` values on access.
+
+    Conversion happens only when a stage or the JSON writer asks for morphemes,
+    so tokenizing a corpus does not pay for objects nobody reads.
+    """
+
+    __slots__ = ("_tokens", "_base", "_cache")
+
+    def __init__(self, tokens, base: int = 0) -> None:
+        self._tokens = tokens
+        self._base = base
+        self._cache = None
+
+    def _materialize(self) -> tuple[Morpheme, ...]:
+        if self._cache is None:
+            b = self._base
+            self._cache = tuple([Morpheme(t.form, t.tag, t.start + b, t.start + t.len + b) for t in self._tokens])
+        return self._cache
+
+    def __getitem__(self, i):
+        return self._materialize()[i]
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    def __iter__(self):
+        return iter(self._materialize())
+
+    def __eq__(self, other) -> bool:
+        return tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self._materialize())
+
+    def __repr__(self) -> str:
+        return f"Morphemes({list(self)!r})"
 
 
 def _reattach_quoted_tails(sents: list[list]) -> list[list]:
@@ -84,6 +129,7 @@ def _reattach_quoted_tails(sents: list[list]) -> list[list]:
     Kiwi sometimes splits "... 보인다. ‘AI 바람’은 ..." after the quotation
     instead of before it; the quoted words belong to the next sentence.
     """
+    sents = [list(t) for t in sents if t]
     for k in range(len(sents) - 1):
         toks = sents[k]
         last_sf = max((i for i, t in enumerate(toks) if t.tag == "SF"), default=-1)
