@@ -1,0 +1,123 @@
+"""A PNG chart of a comparison (document vs reference shares), drawn with matplotlib.
+
+Korean labels need a font with Hangul glyphs: :func:`korean_font` looks one up
+through ``matplotlib.font_manager`` (Noto Sans CJK from Debian's fonts-noto-cjk
+first) and fails with a clear error when there is none, rather than drawing
+empty boxes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import ModelError
+from ..labels import dimension_ids, frame_ids
+from ..profile import NONE, Comparison, display_name
+
+PREFERRED_FONTS = ("Noto Sans CJK KR", "Noto Sans KR", "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC",
+                   "Source Han Sans KR", "NanumGothic", "NanumBarunGothic", "Malgun Gothic", "Apple SD Gothic Neo",
+                   "UnDotum", "Baekmuk Gulim")
+FILE_HINTS = ("notosanscjk", "notosanskr", "sourcehansans", "nanum", "malgun", "applesdgothic", "undotum", "baekmuk")
+HANGUL_PROBE = "한국어"
+DOC_COLOR, REF_COLOR = "#1e3a5f", "#a8b8cc"
+
+
+def _has_hangul(path: str) -> bool:
+    from matplotlib.ft2font import FT2Font
+
+    try:
+        font = FT2Font(path)
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return all(font.get_char_index(ord(ch)) for ch in HANGUL_PROBE)
+
+
+def korean_font() -> str:
+    """The family name of an installed font that has Hangul glyphs.
+
+    Raises :class:`~nlp.errors.ModelError` naming the fonts looked for when none is installed.
+    """
+    from matplotlib import font_manager
+
+    def scan() -> dict[str, str]:
+        return {f.name: f.fname for f in font_manager.fontManager.ttflist}
+
+    fonts = scan()
+    for name in PREFERRED_FONTS:
+        if name in fonts and _has_hangul(fonts[name]):
+            return name
+    # The font cache may predate the font's installation: register matching system files.
+    for path in font_manager.findSystemFonts():
+        if any(h in Path(path).name.lower().replace("-", "").replace("_", "") for h in FILE_HINTS):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue
+    fonts = scan()
+    for name in PREFERRED_FONTS:
+        if name in fonts and _has_hangul(fonts[name]):
+            return name
+    raise ModelError("no font with Korean (Hangul) glyphs found for the PNG chart; looked for "
+                     f"{', '.join(PREFERRED_FONTS[:4])}, ...; install one, e.g. `apt-get install fonts-noto-cjk`")
+
+
+def plot_comparison(comparison: Comparison, path: str | Path, dpi: int = 120) -> Path:
+    """Write a PNG with three panels (dimensions, frames, blocs): document vs reference shares."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    family = korean_font()
+    cmp = comparison
+    doc, ref = cmp.document, cmp.reference
+    panels = []
+    both = doc.layers & ref.layers
+    if "dimensions" in both:
+        panels.append(("경쟁 차원 (문장 비율)", [(display_name("dimension", d), doc.dimension_shares[d],
+                                                ref.dimension_shares[d]) for d in (*dimension_ids(), NONE)]))
+    if "frames" in both:
+        panels.append(("안보·규제 프레임 (문장 비율)", [(display_name("frame", f), doc.frame_shares[f],
+                                                    ref.frame_shares[f]) for f in (*frame_ids(), NONE)]))
+    if "actors" in both:
+        bl = list(dict.fromkeys([*ref.bloc_shares, *doc.bloc_shares]))
+        panels.append(("블록별 행위자 언급 (언급 비율)", [(b, doc.bloc_shares.get(b, 0.0), ref.bloc_shares.get(b, 0.0))
+                                                   for b in bl]))
+    if not panels:
+        raise ModelError("nothing to plot: the document and the reference share no annotation layer")
+    heights = [len(rows) for _, rows in panels]
+    with plt.rc_context({"font.family": family, "axes.unicode_minus": False}):
+        fig, axes = plt.subplots(len(panels), 1, figsize=(8.5, 1.2 + 0.36 * sum(heights)),
+                                 gridspec_kw={"height_ratios": heights}, squeeze=False)
+        for ax, (title, rows) in zip(axes[:, 0], panels):
+            labels = [r[0] for r in rows]
+            y = list(range(len(rows)))
+            ax.barh([i - 0.2 for i in y], [r[1] for r in rows], height=0.38, color=DOC_COLOR,
+                    label=f"문서: {doc.name}")
+            ax.barh([i + 0.2 for i in y], [r[2] for r in rows], height=0.38, color=REF_COLOR,
+                    label=f"기준: {ref.name}")
+            ax.set_yticks(y, labels)
+            ax.invert_yaxis()
+            ax.set_title(title, loc="left", fontsize=11)
+            ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+            ax.spines[["top", "right"]].set_visible(False)
+            ax.tick_params(axis="y", labelsize=9)
+        axes[0, 0].legend(loc="lower right", fontsize=8, frameon=False)
+        fig.suptitle(f"{doc.name} vs {ref.name}: 유사도 {cmp.similarity:.2f} ({cmp.method})", fontsize=12, x=0.01,
+                     ha="left")
+        fig.tight_layout()
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".png")
+        os.close(fd)
+        try:
+            fig.savefig(tmp, dpi=dpi, format="png")
+            os.replace(tmp, p)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        finally:
+            plt.close(fig)
+    return p
