@@ -61,7 +61,6 @@ _LATIN = re.compile(r"[A-Za-z0-9]")
 _PREFIXES = frozenset(("탈", "친", "반", "對"))
 _NOMINAL = ("NN", "SL", "SH", "SN", "XPN", "NR")
 _SEPARATORS = "·ㆍ・–/-"
-_SEP_SPLIT = re.compile("[·ㆍ・–/\\-]")
 
 
 @dataclass(frozen=True)
@@ -187,27 +186,27 @@ class ActorResolver:
         """미중 / 한미일 (one token) and 미·중 / 한·EU (separated) compounds."""
         m = morphs[i]
         p = m.start
-        # separated: X·Y(·Z) where each part is an abbreviation or a lexicon name
-        j, parts, end = p, [], p
+        # separated: X·Y(·Z) where each part is an abbreviation or a lexicon name (미·중의, 한·EU)
+        j, parts, end, abbreviated = p, [], p, False
         while True:
             k = j
-            while k < len(text) and (text[k].isalnum()) and k - j < 12:
+            while k < len(text) and text[k].isalnum() and k - j < 12:
                 k += 1
-            part = text[j:k]
-            actor = ABBREVIATIONS.get(part) or (self.plain.get(part) if parts or True else None)
-            if not part or not actor:
+            run = text[j:k]
+            part = next((run[:n] for n in range(len(run), 0, -1)
+                         if run[:n] in ABBREVIATIONS or run[:n] in self.plain), "")
+            if not part:
                 break
-            parts.append(actor)
-            end = k
-            if k < len(text) and text[k] in _SEPARATORS and k + 1 < len(text) and not text[k + 1].isspace():
+            abbreviated |= part in ABBREVIATIONS
+            parts.append(ABBREVIATIONS.get(part) or self.plain[part])
+            end = j + len(part)
+            if end == k and k + 1 < len(text) and text[k] in _SEPARATORS and not text[k + 1].isspace():
                 j = k + 1
                 continue
             break
-        if len(parts) >= 2 and any(text[p:end].count(s) for s in _SEPARATORS):
-            if end in {x.end for x in morphs} or end == len(text) or not text[end].isalnum() or True:
-                ids = tuple(dict.fromkeys(parts))
-                if len(ids) >= 2 and any(x in ABBREVIATIONS for x in _SEP_SPLIT.split(text[p:end])):
-                    return _Cand(p, end, ids, "compound")
+        ids = tuple(dict.fromkeys(parts))
+        if len(parts) >= 2 and len(ids) >= 2 and abbreviated:
+            return _Cand(p, end, ids, "compound")
         # unseparated: 미중, 한미일 — the whole string made of abbreviations, ending at a morpheme end
         k = p
         while k < len(text) and text[k] in ABBREVIATIONS and k - p < 4:
