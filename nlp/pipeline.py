@@ -117,7 +117,7 @@ class Tokenizer(Stage):
 
         return {"tokenizer": f"kiwipiepy-{kiwi_version()}"}
 
-    def process(self, doc: Document) -> Document:
+    def __call__(self, doc: Document) -> Document:
         return next(self.pipe([doc]))
 
     def pipe(self, docs: Iterable[Document]) -> Iterator[Document]:

@@ -164,11 +164,19 @@ def write_json_atomic(path: Path, obj) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(obj, fh, ensure_ascii=False, indent=1)
             fh.write("\n")
-        os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _publish(tmp: str, path: Path) -> None:
+    """Give the temp file the usual permissions (mkstemp makes it private), then rename it into place."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)
 
 
 def save_npz_atomic(path: Path, **arrays: np.ndarray) -> None:
@@ -179,7 +187,7 @@ def save_npz_atomic(path: Path, **arrays: np.ndarray) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             np.savez_compressed(fh, **arrays)
-        os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

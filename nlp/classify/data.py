@@ -1,0 +1,362 @@
+"""Labelled data for the sentence classifiers: the team corpus, the essay gold, splits.
+
+The team corpus (``corpus/team/*.jsonl``, one document per line, see
+``corpus/team/FORMAT.md``) becomes a :class:`LabelledData`: one
+:class:`~nlp.classify.base.SentenceItem` per sentence (with its Kiwi morphemes and
+its neighbours in the document), a 0/1 label matrix per task, and the document id
+of every sentence so that splits never cut a document in two.
+
+Splits:
+
+- :func:`holdout_split` -- the fixed held-out test split: ~20 % of the documents,
+  drawn with a fixed seed inside each (register, topic) stratum;
+- :func:`group_kfold` -- k folds over documents, multi-label stratified by
+  iterative stratification (Sechidis et al. 2011) on per-document label counts.
+
+:func:`corpus_sha256` is the training-data hash recorded in every model's metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError, UsageError
+from .base import TASKS, SentenceItem, task_labels
+
+REPO = Path(__file__).resolve().parents[2]
+TEAM_DIR = REPO / "corpus" / "team"
+ESSAY_GOLD = REPO / "corpus" / "essay" / "sentences.tsv"
+ESSAY_TEXT = REPO.parent / "shared" / "seeds" / "000_a2316ee7125e2d43.txt"
+DEFAULT_SEED = 20240611
+TEST_FRACTION = 0.2
+
+
+@dataclass(frozen=True)
+class LabelledData:
+    """Sentences with gold labels for both tasks.
+
+    ``Y[task]`` has shape ``(n_items, n_labels(task))``; ``doc_ids[i]`` is the
+    document of ``items[i]``; ``strata[i]`` its document's (register/topic) stratum.
+    """
+
+    items: tuple[SentenceItem, ...]
+    Y: dict[str, np.ndarray]
+    doc_ids: np.ndarray
+    strata: np.ndarray
+    data_hash: str = ""
+    sources: tuple[str, ...] = ()
+    meta: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def subset(self, idx: Sequence[int] | np.ndarray) -> LabelledData:
+        idx = np.asarray(idx, dtype=int)
+        return LabelledData(tuple(self.items[i] for i in idx), {t: y[idx] for t, y in self.Y.items()},
+                            self.doc_ids[idx], self.strata[idx], self.data_hash, self.sources, dict(self.meta))
+
+    @property
+    def n_documents(self) -> int:
+        return len(set(self.doc_ids.tolist()))
+
+
+def corpus_files(root: str | Path | None = None) -> list[Path]:
+    """The team corpus files, sorted by name.
+
+    >>> [p.name for p in corpus_files()][:2]
+    ['analysis.jsonl', 'assembly.jsonl']
+    """
+    root = Path(root) if root is not None else TEAM_DIR
+    files = sorted(root.glob("*.jsonl"))
+    if not files:
+        raise InputError(f"{root}: no *.jsonl corpus files found")
+    return files
+
+
+def corpus_sha256(files: Sequence[str | Path]) -> str:
+    """sha256 over the files' names and contents, in sorted name order (the training-data hash)."""
+    h = hashlib.sha256()
+    for f in sorted(Path(p) for p in files):
+        h.update(f.name.encode("utf-8") + b"\0")
+        h.update(f.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def labels_matrix(label_sets: Sequence[Sequence[str]], task: str) -> np.ndarray:
+    """0/1 matrix from per-sentence label lists; unknown labels are an error.
+
+    >>> labels_matrix([["diplomacy_arms"], []], "dimensions").tolist()
+    [[0, 0, 1], [0, 0, 0]]
+    """
+    labels = task_labels(task)
+    pos = {lab: j for j, lab in enumerate(labels)}
+    Y = np.zeros((len(label_sets), len(labels)), dtype=np.int8)
+    for i, ls in enumerate(label_sets):
+        for lab in ls:
+            if lab not in pos:
+                raise InputError(f"unknown {task} label {lab!r}; allowed: {', '.join(labels)}")
+            Y[i, pos[lab]] = 1
+    return Y
+
+
+def items_from_sentences(texts: Sequence[str], morphemes: Sequence[Sequence[tuple[str, str]]] | None = None,
+                         doc_id: str = "") -> list[SentenceItem]:
+    """Items for the sentences of one document, in order, each with its neighbours as context.
+
+    ``extra`` carries the neighbours' morphemes (``prev_morphemes`` / ``next_morphemes``)
+    when ``morphemes`` is given.
+
+    >>> [(it.prev_text, it.next_text) for it in items_from_sentences(["가.", "나.", "다."])][1]
+    ('가.', '다.')
+    """
+    n = len(texts)
+    ms = [tuple(m) for m in morphemes] if morphemes is not None else [()] * n
+    out = []
+    for i, t in enumerate(texts):
+        extra = {}
+        if morphemes is not None:
+            extra = {"prev_morphemes": ms[i - 1] if i > 0 else (), "next_morphemes": ms[i + 1] if i + 1 < n else ()}
+        out.append(SentenceItem(t, ms[i], texts[i - 1] if i > 0 else "", texts[i + 1] if i + 1 < n else "",
+                                doc_id, extra))
+    return out
+
+
+def items_from_document(doc) -> list[SentenceItem]:
+    """Items for the sentences of a tokenized :class:`~nlp.document.Document`."""
+    texts = [s.text for s in doc.sentences]
+    morphs = [tuple((m[0], m[1]) for m in s.morphemes) for s in doc.sentences]
+    return items_from_sentences(texts, morphs, doc.id)
+
+
+def _tokenize_texts(texts: Sequence[str]) -> list[tuple[tuple[str, str], ...]]:
+    from ..tokenize import tokenize_blocks
+
+    return [tuple((m.form, m.tag) for _s, _e, ms in sents for m in ms) for sents in tokenize_blocks(texts)]
+
+
+def load_team_corpus(root: str | Path | None = None, tokenize: bool = True,
+                     max_docs_per_file: int | None = None) -> LabelledData:
+    """Read ``corpus/team/*.jsonl`` into :class:`LabelledData` (Kiwi morphemes when ``tokenize``).
+
+    ``max_docs_per_file`` keeps only the first documents of each file (small fixtures for tests);
+    the data hash is always that of the whole files.
+    """
+    files = corpus_files(root)
+    texts: list[str] = []
+    dims: list[list[str]] = []
+    frames: list[list[str]] = []
+    doc_ids: list[str] = []
+    strata: list[str] = []
+    doc_spans: list[tuple[str, int, int]] = []
+    seen: set[str] = set()
+    for f in files:
+        n_docs = 0
+        for ln, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            if max_docs_per_file is not None and n_docs >= max_docs_per_file:
+                break
+            n_docs += 1
+            try:
+                d = json.loads(line)
+                did, sents = str(d["id"]), d["sentences"]
+            except (ValueError, KeyError, TypeError) as exc:
+                raise InputError(f"{f}:{ln}: not a corpus document ({exc})") from None
+            if did in seen:
+                raise InputError(f"{f}:{ln}: duplicate document id {did!r}")
+            seen.add(did)
+            start = len(texts)
+            for s in sents:
+                texts.append(s["text"])
+                dims.append(s.get("dimensions", []))
+                frames.append(s.get("frames", []))
+                doc_ids.append(did)
+                strata.append(f"{d.get('register', '?')}/{d.get('topic', '?')}")
+            doc_spans.append((did, start, len(texts)))
+    morphs = _tokenize_texts(texts) if tokenize else None
+    items: list[SentenceItem] = []
+    for did, a, b in doc_spans:
+        items.extend(items_from_sentences(texts[a:b], morphs[a:b] if morphs is not None else None, did))
+    Y = {"dimensions": labels_matrix(dims, "dimensions"), "frames": labels_matrix(frames, "frames")}
+    return LabelledData(tuple(items), Y, np.asarray(doc_ids), np.asarray(strata), corpus_sha256(files),
+                        tuple(str(f.relative_to(REPO)) if f.is_relative_to(REPO) else str(f) for f in files))
+
+
+# --------------------------------------------------------------------------- essay gold
+
+_SPLIT_LABELS = re.compile(r"[\s,;|]+")
+
+
+def _parse_labels(cell: str, task: str) -> list[str]:
+    return [x for x in _SPLIT_LABELS.split(cell.strip()) if x and x not in {"-", "none", "—"}]
+
+
+def sentence_sha(text: str) -> str:
+    """The short sentence hash used in the essay gold (sha1, 12 hex digits)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def read_gold_tsv(path: str | Path) -> list[dict]:
+    """Rows of a sentence gold TSV (columns ``index start end sha dimensions frames note``)."""
+    p = Path(path)
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file") from None
+    rows = [ln.split("\t") for ln in lines if ln.strip() and not ln.startswith("#")]
+    if not rows:
+        raise InputError(f"{p}: empty gold file")
+    head = [c.strip().lower() for c in rows[0]]
+    need = ("start", "end", "dimensions", "frames")
+    if not all(c in head for c in need):
+        raise InputError(f"{p}: header {rows[0]} lacks columns {', '.join(c for c in need if c not in head)}; "
+                         "expected index start end sha dimensions frames note")
+    out = []
+    for r in rows[1:]:
+        rec = dict(zip(head, (c.strip() for c in r)))
+        try:
+            out.append({"index": int(rec.get("index") or -1), "start": int(rec["start"]), "end": int(rec["end"]),
+                        "sha": rec.get("sha", ""),
+                        "dimensions": _parse_labels(rec.get("dimensions", ""), "dimensions"),
+                        "frames": _parse_labels(rec.get("frames", ""), "frames")})
+        except (KeyError, ValueError) as exc:
+            raise InputError(f"{p}: bad row {r!r} ({exc})") from None
+    return out
+
+
+def load_essay_gold(gold: str | Path = ESSAY_GOLD, essay: str | Path = ESSAY_TEXT) -> LabelledData:
+    """The essay's gold sentences as :class:`LabelledData` (one document, id ``essay``).
+
+    The essay text is read from ``essay`` at run time and tokenized like any input
+    (repair + Kiwi); gold rows are aligned to its sentences by ``start``/``end``
+    and, where given, checked against the sentence hash.  Sentences without a
+    gold row are left out.
+    """
+    from ..pipeline import Pipeline, document_from_path
+
+    rows = read_gold_tsv(gold)
+    doc = Pipeline.default(["tokenize"], strict=True)(document_from_path(essay, "essay"))
+    if not doc.ok:
+        raise InputError(f"essay: {doc.error}")
+    by_span = {(s.start, s.end): s for s in doc.sentences}
+    all_items = items_from_document(doc)
+    pick, dims, frames = [], [], []
+    for r in rows:
+        s = by_span.get((r["start"], r["end"]))
+        if s is None:
+            raise InputError(f"{gold}: no essay sentence at [{r['start']}, {r['end']}) (index {r['index']}); "
+                             "the gold does not match this essay or tokenizer")
+        if r["sha"] and r["sha"] != sentence_sha(s.text):
+            raise InputError(f"{gold}: sentence [{r['start']}, {r['end']}) hash {r['sha']} does not match the "
+                             f"essay text ({sentence_sha(s.text)})")
+        pick.append(s.index)
+        dims.append(r["dimensions"])
+        frames.append(r["frames"])
+    items = tuple(all_items[i] for i in pick)
+    Y = {"dimensions": labels_matrix(dims, "dimensions"), "frames": labels_matrix(frames, "frames")}
+    gold_p = Path(gold)
+    return LabelledData(items, Y, np.asarray(["essay"] * len(items)), np.asarray(["essay"] * len(items)),
+                        corpus_sha256([gold_p]), (str(gold_p),))
+
+
+# --------------------------------------------------------------------------- splits
+
+def _doc_table(doc_ids: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Documents in first-seen order and the document index of every sentence."""
+    order: dict[str, int] = {}
+    for d in doc_ids.tolist():
+        order.setdefault(d, len(order))
+    return list(order), np.asarray([order[d] for d in doc_ids.tolist()], dtype=int)
+
+
+def holdout_split(data: LabelledData, fraction: float = TEST_FRACTION, seed: int = DEFAULT_SEED,
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed held-out split by document: ``(train_idx, test_idx)`` sentence indices.
+
+    In every (register, topic) stratum, ``round(fraction * n_docs)`` documents
+    (at least one when the stratum has two or more) are drawn with ``seed``.
+    """
+    if not 0 < fraction < 1:
+        raise UsageError(f"test fraction must be in (0, 1), got {fraction}")
+    docs, doc_of = _doc_table(data.doc_ids)
+    stratum_of_doc = {}
+    for i, d in enumerate(doc_of.tolist()):
+        stratum_of_doc.setdefault(d, str(data.strata[i]))
+    rng = np.random.default_rng(seed)
+    test_docs: set[int] = set()
+    for stratum in sorted(set(stratum_of_doc.values())):
+        members = sorted(d for d, s in stratum_of_doc.items() if s == stratum)
+        k = int(round(fraction * len(members)))
+        if k == 0 and len(members) >= 2:
+            k = 1
+        test_docs.update(rng.permutation(members)[:k].tolist())
+    is_test = np.isin(doc_of, sorted(test_docs))
+    return np.flatnonzero(~is_test), np.flatnonzero(is_test)
+
+
+def group_kfold(Y: np.ndarray, groups: Sequence[str] | np.ndarray, k: int = 5, seed: int = DEFAULT_SEED,
+                ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Multi-label stratified k-fold over groups (documents): ``[(train_idx, val_idx), ...]``.
+
+    A greedy iterative stratification on per-group label counts: the label with the
+    fewest remaining positives is handled first; each of its groups goes to the fold
+    whose remaining need, summed over the group's labels (each relative to the
+    label's total), is largest (ties: the fold that needs most sentences, then a
+    seeded random choice).  Groups without labels fill the folds by size.
+
+    >>> folds = group_kfold(np.eye(2, dtype=int).repeat(4, 0), list("aabbccdd"), k=2, seed=0)
+    >>> sorted(len(v) for _, v in folds)
+    [4, 4]
+    """
+    groups = np.asarray(groups)
+    if k < 2:
+        raise UsageError(f"k must be at least 2, got {k}")
+    docs, doc_of = _doc_table(groups)
+    if len(docs) < k:
+        raise UsageError(f"cannot make {k} folds from {len(docs)} documents")
+    Y = np.asarray(Y)
+    n_docs, n_labels = len(docs), Y.shape[1]
+    counts = np.zeros((n_docs, n_labels), dtype=float)
+    np.add.at(counts, doc_of, Y)
+    sizes = np.bincount(doc_of, minlength=n_docs).astype(float)
+    rng = np.random.default_rng(seed)
+    totals = np.maximum(counts.sum(0), 1.0)
+    need = np.tile(counts.sum(0) / k, (k, 1))
+    need_n = np.full(k, sizes.sum() / k)
+    fold_of = np.full(n_docs, -1)
+    remaining = counts.copy()
+    while (remaining.sum(0) > 0).any():
+        left = remaining.sum(0)
+        lab = int(np.argmin(np.where(left > 0, left, np.inf)))
+        for d in rng.permutation(np.flatnonzero(remaining[:, lab] > 0)):
+            # the fold that most needs this document's labels (relative to each label's total), then its size
+            score = (need / totals) @ counts[d] + 1e-3 * need_n / sizes.sum()
+            best = np.flatnonzero(np.isclose(score, score.max()))
+            f = int(rng.choice(best))
+            fold_of[d] = f
+            need[f] -= counts[d]
+            need_n[f] -= sizes[d]
+            remaining[d] = 0
+    for d in rng.permutation(np.flatnonzero(fold_of < 0)):
+        best = np.flatnonzero(np.isclose(need_n, need_n.max()))
+        f = int(rng.choice(best))
+        fold_of[d] = f
+        need_n[f] -= sizes[d]
+    out = []
+    for f in range(k):
+        val = np.isin(doc_of, np.flatnonzero(fold_of == f))
+        out.append((np.flatnonzero(~val), np.flatnonzero(val)))
+    return out
+
+
+def stacked_targets(data: LabelledData) -> np.ndarray:
+    """Both tasks' labels side by side, for stratifying splits that serve both tasks."""
+    return np.hstack([data.Y[t] for t in TASKS])

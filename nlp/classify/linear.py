@@ -1,0 +1,304 @@
+"""Linear model: Kiwi-morpheme and character n-gram features, one logistic regression per label.
+
+Features (all binary term presence x idf, each block L2-normalised, then scaled):
+
+- ``m:`` morpheme unigrams ``form/tag`` and ``b:`` bigrams of adjacent morphemes
+  (punctuation and symbols dropped);
+- ``c:`` character 2-4-grams inside word boundaries (like scikit-learn's
+  ``char_wb``) of the lower-cased sentence;
+- with ``context=True``: ``prev:`` / ``next:`` content-morpheme unigrams of the
+  previous / next sentence of the same document, block scaled by ``context_weight``.
+
+Training uses scikit-learn (``LogisticRegression``, liblinear, balanced class
+weights), imported inside :meth:`LinearClassifier.fit` only.  Prediction is plain
+numpy on the stored arrays, so ``kdiscourse tag`` never imports scikit-learn.
+Per-label thresholds are tuned on out-of-fold probabilities of the training data
+(document-grouped, multi-label stratified folds).
+
+Saved as ``model.json`` (parameters, labels, thresholds, vocabulary, metadata)
+and ``weights.npz`` (idf, coefficients, intercepts; loaded with
+``allow_pickle=False``) -- no pickle anywhere.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelError
+from ..labels import codebook_version
+from .base import (
+    SentenceClassifier,
+    SentenceItem,
+    context_morphemes,
+    item_morphemes,
+    load_npz,
+    read_model_json,
+    save_npz_atomic,
+    tune_thresholds,
+    write_json_atomic,
+)
+
+SKIP_TAGS = frozenset({"SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "SB", "W_URL", "W_EMAIL", "W_HASHTAG",
+                       "W_MENTION", "W_SERIAL", "W_EMOJI"})
+CONTENT_PREFIXES = ("NNG", "NNP", "SL", "SH", "VV", "VA", "XR", "NR")
+BLOCKS = ("m", "c", "ctx")
+
+
+def _morph_features(morphs: Sequence[tuple[str, str]]) -> list[str]:
+    toks = [f"{f}/{t}" for f, t in morphs if t not in SKIP_TAGS]
+    feats = [f"m:{t}" for t in toks]
+    feats += [f"b:{a}+{b}" for a, b in zip(toks, toks[1:])]
+    return feats
+
+
+def _char_features(text: str, lo: int, hi: int) -> list[str]:
+    """Character n-grams inside word boundaries, as scikit-learn's ``char_wb`` analyzer makes them.
+
+    >>> _char_features("AI 칩", 2, 3)
+    ['c: a', 'c:ai', 'c:i ', 'c: ai', 'c:ai ', 'c: 칩', 'c:칩 ', 'c: 칩 ']
+    """
+    out = []
+    for w in text.lower().split():
+        w = f" {w} "
+        n_w = len(w)
+        for n in range(lo, hi + 1):
+            for i in range(n_w - n + 1):
+                out.append("c:" + w[i:i + n])
+            if n_w < n:
+                break
+    return out
+
+
+def _context_features(prefix: str, morphs: Sequence[tuple[str, str]]) -> list[str]:
+    return [f"{prefix}:{f}/{t}" for f, t in morphs if t.startswith(CONTENT_PREFIXES)]
+
+
+def _pretty(feature: str) -> str:
+    kind, _, rest = feature.partition(":")
+    if kind == "c":
+        return f"«{rest.strip()}»"
+    if kind in ("m", "b"):
+        return rest
+    return f"{kind}:{rest}"
+
+
+class LinearClassifier(SentenceClassifier):
+    """One-vs-rest logistic regression on morpheme + character n-gram features.
+
+    Parameters
+    ----------
+    task : "dimensions" or "frames"
+    C : inverse L2 regularisation strength of each logistic regression
+    context : add features from the previous/next sentence of the same document
+    context_weight : scale of the context block relative to the sentence's own blocks
+    char_ngrams : (min_n, max_n) of the character n-grams
+    min_df : minimum number of training sentences a feature must occur in
+    cv : folds used to tune thresholds on out-of-fold probabilities (training data only)
+    seed : seed of the folds
+    """
+
+    backend = "linear"
+
+    def __init__(self, task: str = "dimensions", C: float = 4.0, context: bool = True, context_weight: float = 0.6,
+                 char_ngrams: tuple[int, int] = (2, 4), min_df: int = 2, cv: int = 5, seed: int = 20240611,
+                 char_weight: float = 1.0) -> None:
+        self.task = task
+        self.C = C
+        self.context = context
+        self.context_weight = context_weight
+        self.char_ngrams = tuple(char_ngrams)
+        self.min_df = min_df
+        self.cv = cv
+        self.seed = seed
+        self.char_weight = char_weight
+
+    # ------------------------------------------------------------------ features
+
+    def _analyze(self, items: Sequence[SentenceItem]) -> list[dict[str, list[str]]]:
+        """Per item, the feature strings of each block (before vocabulary lookup)."""
+        morphs = item_morphemes(items)
+        lo, hi = self.char_ngrams
+        if self.context:
+            prev, nxt = context_morphemes(items)
+        out = []
+        for i, (item, ms) in enumerate(zip(items, morphs)):
+            blocks = {"m": _morph_features(ms), "c": _char_features(item.text, lo, hi)}
+            if self.context:
+                blocks["ctx"] = _context_features("prev", prev[i]) + _context_features("next", nxt[i])
+            out.append(blocks)
+        return out
+
+    def _block_weights(self) -> dict[str, float]:
+        return {"m": 1.0, "c": self.char_weight, "ctx": self.context_weight}
+
+    def _rows(self, analyzed: list[dict[str, list[str]]], vocab: dict[str, int], idf: np.ndarray,
+              ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Sparse rows ``(indices, values)``: binary presence x idf, L2 per block, scaled per block."""
+        bw = self._block_weights()
+        rows = []
+        for blocks in analyzed:
+            idx_all, val_all = [], []
+            for name, feats in blocks.items():
+                idx = np.fromiter(sorted({vocab[f] for f in feats if f in vocab}), dtype=np.int64)
+                if not len(idx):
+                    continue
+                val = idf[idx].astype(np.float64)
+                val *= bw[name] / np.sqrt((val * val).sum())
+                idx_all.append(idx)
+                val_all.append(val)
+            if idx_all:
+                rows.append((np.concatenate(idx_all), np.concatenate(val_all)))
+            else:
+                rows.append((np.zeros(0, dtype=np.int64), np.zeros(0)))
+        return rows
+
+    def _fit_vocab(self, analyzed: list[dict[str, list[str]]]) -> tuple[dict[str, int], np.ndarray]:
+        df: Counter = Counter()
+        for blocks in analyzed:
+            df.update({f for feats in blocks.values() for f in feats})
+        feats = sorted(f for f, c in df.items() if c >= self.min_df)
+        n = len(analyzed)
+        idf = np.log((1 + n) / (1 + np.array([df[f] for f in feats], dtype=float))) + 1.0
+        return {f: i for i, f in enumerate(feats)}, idf.astype(np.float32)
+
+    @staticmethod
+    def _csr(rows: list[tuple[np.ndarray, np.ndarray]], n_features: int):
+        from scipy.sparse import csr_matrix
+
+        indptr = np.cumsum([0] + [len(r[0]) for r in rows])
+        indices = np.concatenate([r[0] for r in rows]) if rows else np.zeros(0, dtype=np.int64)
+        data = np.concatenate([r[1] for r in rows]) if rows else np.zeros(0)
+        return csr_matrix((data, indices, indptr), shape=(len(rows), n_features))
+
+    # ------------------------------------------------------------------ fitting
+
+    def _fit_weights(self, analyzed, Y: np.ndarray) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
+        from sklearn.linear_model import LogisticRegression
+
+        vocab, idf = self._fit_vocab(analyzed)
+        X = self._csr(self._rows(analyzed, vocab, idf), len(vocab))
+        W = np.zeros((len(vocab), Y.shape[1]), dtype=np.float32)
+        b = np.zeros(Y.shape[1], dtype=np.float32)
+        for j in range(Y.shape[1]):
+            y = Y[:, j]
+            if y.min() == y.max():  # a label absent (or always present) in this training set
+                b[j] = 20.0 if y.max() else -20.0
+                continue
+            lr = LogisticRegression(C=self.C, solver="liblinear", dual=True, class_weight="balanced",
+                                    max_iter=2000, random_state=self.seed)
+            lr.fit(X, y)
+            W[:, j] = lr.coef_[0]
+            b[j] = lr.intercept_[0]
+        return vocab, idf, W, b
+
+    @staticmethod
+    def _proba(rows, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+        out = np.empty((len(rows), W.shape[1]))
+        for i, (idx, val) in enumerate(rows):
+            out[i] = val @ W[idx].astype(np.float64) + b
+        return 1.0 / (1.0 + np.exp(-out))
+
+    def fit(self, items: Sequence[SentenceItem], Y: np.ndarray, groups: Sequence[str] | None = None,
+            ) -> LinearClassifier:
+        """Fit the weights on all ``items``; thresholds from ``cv``-fold out-of-fold probabilities.
+
+        ``groups`` (default: the items' ``doc_id``) keeps a document's sentences in one fold.
+        """
+        from .data import group_kfold
+
+        Y = self._check_fit_input(items, Y)
+        analyzed = self._analyze(items)
+        if groups is None:
+            groups = [it.doc_id or f"#{i}" for i, it in enumerate(items)]
+        groups = np.asarray(groups)
+        oof = np.zeros(Y.shape, dtype=float)
+        n_groups = len(set(groups.tolist()))
+        if self.cv and self.cv >= 2 and n_groups >= self.cv:
+            for tr, va in group_kfold(Y, groups, self.cv, self.seed):
+                vocab, idf, W, b = self._fit_weights([analyzed[i] for i in tr], Y[tr])
+                oof[va] = self._proba(self._rows([analyzed[i] for i in va], vocab, idf), W, b)
+            self.thresholds_ = tune_thresholds(Y, oof)
+        else:
+            self.thresholds_ = np.full(Y.shape[1], 0.5)
+        self.vocabulary_, self.idf_, self.coef_, self.intercept_ = self._fit_weights(analyzed, Y)
+        self.features_ = sorted(self.vocabulary_, key=self.vocabulary_.get)
+        self.oof_proba_ = oof
+        self.metadata_ = {"codebook_version": codebook_version(), "n_train": len(items),
+                          "n_features": len(self.vocabulary_),
+                          "label_counts": dict(zip(self.labels, Y.sum(0).tolist()))}
+        return self
+
+    # ------------------------------------------------------------------ prediction
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise ModelError("LinearClassifier is not fitted; call fit() or load() first")
+
+    def predict_proba(self, items: Sequence[SentenceItem]) -> np.ndarray:
+        """Probabilities, shape ``(n_items, n_labels)``, computed with numpy only."""
+        self._check_fitted()
+        if not len(items):
+            return np.zeros((0, len(self.labels)))
+        rows = self._rows(self._analyze(items), self.vocabulary_, self.idf_)
+        return self._proba(rows, self.coef_, self.intercept_)
+
+    def explain(self, item: SentenceItem, label: str, k: int = 5) -> list[str]:
+        """Top-``k`` features of ``item`` by contribution (value x weight) to ``label``'s score.
+
+        Morpheme features read ``form/tag``, bigrams ``a/tag+b/tag``, character
+        n-grams ``«…»``, context features ``prev:…`` / ``next:…``.
+        """
+        self._check_fitted()
+        if label not in self.labels:
+            raise ModelError(f"unknown {self.task} label {label!r}; allowed: {', '.join(self.labels)}")
+        j = self.labels.index(label)
+        idx, val = self._rows(self._analyze([item]), self.vocabulary_, self.idf_)[0]
+        contrib = val * self.coef_[idx, j]
+        order = np.argsort(-contrib)[:k]
+        return [f"{_pretty(self.features_[idx[o]])} ({contrib[o]:+.2f})" for o in order if contrib[o] > 0]
+
+    # ------------------------------------------------------------------ persistence (JSON + npz)
+
+    def _params(self) -> dict:
+        return {"C": self.C, "context": self.context, "context_weight": self.context_weight,
+                "char_ngrams": list(self.char_ngrams), "min_df": self.min_df, "cv": self.cv, "seed": self.seed,
+                "char_weight": self.char_weight}
+
+    def save(self, path) -> None:
+        self._check_fitted()
+        path = Path(path)
+        save_npz_atomic(path / "weights.npz", idf=np.asarray(self.idf_, dtype=np.float32),
+                        coef=np.asarray(self.coef_, dtype=np.float32),
+                        intercept=np.asarray(self.intercept_, dtype=np.float32))
+        write_json_atomic(path / "model.json", {
+            "backend": self.backend, "task": self.task, "labels": list(self.labels),
+            "codebook_version": codebook_version(), "params": self._params(),
+            "thresholds": [float(t) for t in self.thresholds_], "metadata": getattr(self, "metadata_", {}),
+            "weights": "weights.npz", "features": self.features_,
+        })
+
+    @classmethod
+    def load(cls, path) -> LinearClassifier:
+        path = Path(path)
+        meta = read_model_json(path, backend=cls.backend)
+        try:
+            params = dict(meta["params"])
+            params["char_ngrams"] = tuple(params["char_ngrams"])
+            clf = cls(meta["task"], **params)
+            arrays = load_npz(path / meta.get("weights", "weights.npz"))
+            clf.idf_, clf.coef_, clf.intercept_ = arrays["idf"], arrays["coef"], arrays["intercept"]
+            clf.features_ = list(meta["features"])
+            clf.thresholds_ = np.asarray(meta["thresholds"], dtype=float)
+        except (KeyError, TypeError) as exc:
+            raise ModelError(f"{path}: incomplete linear model ({exc})") from None
+        n, L = len(clf.features_), len(clf.labels)
+        if clf.coef_.shape != (n, L) or clf.idf_.shape != (n,) or clf.intercept_.shape != (L,) \
+                or clf.thresholds_.shape != (L,):
+            raise ModelError(f"{path}: weights {clf.coef_.shape} do not match {n} features x {L} labels")
+        clf.vocabulary_ = {f: i for i, f in enumerate(clf.features_)}
+        clf.metadata_ = meta.get("metadata", {})
+        return clf

@@ -1,0 +1,230 @@
+"""``kdiscourse train`` and ``kdiscourse evaluate``: thin wrappers over :mod:`nlp.evaluate`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import UsageError
+
+TASK_CHOICES = ("dimensions", "frames")
+
+
+def _parse_list(value: str, allowed, what: str) -> list[str]:
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    bad = [v for v in items if v not in allowed]
+    if bad or not items:
+        raise UsageError(f"unknown {what} {', '.join(bad) or repr(value)}; allowed: {', '.join(allowed)}")
+    return items
+
+
+def _params(pairs: list[str] | None) -> dict:
+    """``KEY=VALUE`` backend parameters; values parsed as JSON when possible (numbers, true/false, lists)."""
+    out = {}
+    for p in pairs or ():
+        key, sep, val = p.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--param expects KEY=VALUE, got {p!r}")
+        try:
+            out[key] = json.loads(val)
+        except ValueError:
+            out[key] = val
+    return out
+
+
+def _write(text: str, output: str | None) -> None:
+    if not output:
+        sys.stdout.write(text)
+        return
+    path = Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _render(results: list[dict], fmt: str) -> str:
+    from .evaluate import render_table, to_csv_rows
+
+    if fmt == "json":
+        return json.dumps(results if len(results) != 1 else results[0], ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        fields, rows = to_csv_rows(results)
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        return buf.getvalue()
+    return render_table(results)
+
+
+def _progress(quiet: bool):
+    if quiet:
+        return None
+    return lambda msg: print(f"kdiscourse: {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- train
+
+def cmd_train(args) -> int:
+    from .classify import BACKENDS
+    from .evaluate import train_models
+
+    if args.backend not in BACKENDS:
+        raise UsageError(f"unknown backend {args.backend!r}; known: {', '.join(BACKENDS)}")
+    tasks = _parse_list(args.tasks, TASK_CHOICES, "task")
+    params = _params(args.param)
+    if args.model:
+        if args.backend != "transformer":
+            raise UsageError(f"--model is for --backend transformer, not {args.backend!r}")
+        params["model_name_or_path"] = args.model
+    summary = train_models(args.backend, tasks, out_dir=args.output_dir, corpus_dir=args.corpus,
+                           essay_gold=args.essay_gold, essay_text=args.essay, params=params,
+                           progress=_progress(args.quiet), baseline=None if args.no_baseline else "rules")
+    results = []
+    for task, m in summary.items():
+        base = m.get("baseline", {})
+        for setting in ("test", "essay"):
+            if setting not in m:
+                continue
+            clfs = {m["version"]: m[setting]}
+            if setting in base:
+                clfs[f"baseline {base['backend']}"] = base[setting]
+            results.append({"setting": setting, "task": task, "classifiers": clfs})
+    _write(_render(results, args.format), args.output)
+    out_dir = args.output_dir or "models"
+    print(f"kdiscourse: wrote {', '.join(f'{out_dir}/{t}/' for t in summary)} "
+          f"(training data sha256 {next(iter(summary.values()))['training_data_sha256'][:12]}…)", file=sys.stderr)
+    return 0
+
+
+# --------------------------------------------------------------------------- evaluate
+
+def cmd_evaluate(args) -> int:
+    from .evaluate import agreement
+
+    if args.agreement:
+        if args.test or args.cv or args.essay:
+            raise UsageError("--agreement compares two files; do not combine it with --test, --cv or --essay")
+        _write(_render([agreement(*args.agreement)], args.format), args.output)
+        return 0
+    if not (args.test or args.cv or args.essay):
+        raise UsageError("choose what to evaluate: --test, --cv K, --essay or --agreement FILE_A FILE_B")
+    if args.cv is not None and args.cv < 2:
+        raise UsageError(f"--cv needs at least 2 folds, got {args.cv}")
+
+    from .classify import BACKENDS, backend_class
+    from .classify.data import ESSAY_GOLD, ESSAY_TEXT, load_essay_gold, load_team_corpus
+    from .evaluate import evaluate_many
+
+    names = _parse_list(args.classifiers, tuple(BACKENDS), "classifier")
+    tasks = _parse_list(args.tasks, TASK_CHOICES, "task")
+    params = _evaluate_params(args.param)
+    factories = {}
+    for n in names:
+        cls = backend_class(n)
+        factories[n] = (lambda c, kw: (lambda task: c(task=task, **kw)))(cls, params.get(n, {}))
+    say = _progress(args.quiet)
+    gold = Path(args.essay_gold) if args.essay_gold else ESSAY_GOLD
+    essay = None
+    if args.essay:
+        if not gold.exists():
+            raise UsageError(f"no essay gold at {gold}; pass --essay-gold PATH")
+        essay = load_essay_gold(gold, args.essay_text or ESSAY_TEXT)
+    if say:
+        say("loading and tokenizing the team corpus")
+    data = load_team_corpus(args.corpus)
+    results = []
+    if args.test:
+        results += evaluate_many(factories, tasks, "test", data, progress=say)
+    if args.cv:
+        results += evaluate_many(factories, tasks, "cv", data, k=args.cv, progress=say)
+    if args.essay:
+        results += evaluate_many(factories, tasks, "essay", data, essay=essay, progress=say)
+    _write(_render(results, args.format), args.output)
+    return 0
+
+
+def _evaluate_params(pairs: list[str] | None) -> dict:
+    """``BACKEND.KEY=VALUE`` -> {backend: {key: value}}."""
+    out: dict[str, dict] = {}
+    for k, v in _params(pairs).items():
+        backend, dot, key = k.partition(".")
+        if not dot:
+            raise UsageError(f"--param for evaluate expects BACKEND.KEY=VALUE (e.g. linear.C=2), got {k!r}")
+        out.setdefault(backend, {})[key] = v
+    return out
+
+
+# --------------------------------------------------------------------------- parsers
+
+def _add_output_options(p) -> None:
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table",
+                   help="output format of the metrics (default: table)")
+    p.add_argument("--output", metavar="PATH", help="write the metrics to PATH (atomically) instead of stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    p.add_argument("--corpus", metavar="DIR", help="team corpus folder with *.jsonl (default: corpus/team)")
+    p.add_argument("--essay-gold", metavar="TSV",
+                   help="essay gold sentences (default: corpus/essay/sentences.tsv)")
+
+
+def register(sub) -> None:
+    from .classify import BACKENDS
+
+    t = sub.add_parser(
+        "train", help="train the dimension and frame classifiers from corpus/ and write models/",
+        description="Reproduce the shipped classifiers with a fixed seed: fit on the training part of the fixed "
+                    "document split and report held-out metrics, then fit on all team documents and write "
+                    "models/<task>/ (model.json, weights, metrics.json with the training-data hash and "
+                    "codebook version). The essay gold, if present, is scored but never trained on.")
+    t.add_argument("--backend", default="linear", choices=sorted(BACKENDS),
+                   help="classifier backend to train (default: linear)")
+    t.add_argument("--tasks", default="dimensions,frames", metavar="LIST",
+                   help="comma-separated tasks to train (default: dimensions,frames)")
+    t.add_argument("--output-dir", metavar="DIR", help="where to write <task>/ model folders (default: models/)")
+    t.add_argument("--model", metavar="PATH_OR_HUB_NAME",
+                   help="starting checkpoint for --backend transformer (local directory or hub name)")
+    t.add_argument("--param", action="append", metavar="KEY=VALUE",
+                   help="backend constructor parameter, e.g. C=2 or context=false; repeatable")
+    t.add_argument("--essay", metavar="PATH", help="the reference essay text (default: ../shared/seeds/000_…txt)")
+    t.add_argument("--no-baseline", action="store_true",
+                   help="do not score the rules baseline next to the trained model")
+    _add_output_options(t)
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser(
+        "evaluate", help="score classifiers (held-out split, cross-validation, essay) or annotator agreement",
+        description="Train the named classifiers fresh and score them side by side: on the fixed held-out "
+                    "document split (--test), by document-grouped multi-label stratified k-fold CV (--cv K), or "
+                    "on the essay gold (--essay; trained on all team documents). --agreement compares two "
+                    "annotation files (team JSONL, tag JSON/JSONL or gold TSV) with per-label Cohen's kappa and "
+                    "Krippendorff's alpha.")
+    e.add_argument("--classifiers", default="rules,linear", metavar="LIST",
+                   help=f"comma-separated backends to compare (known: {', '.join(BACKENDS)}; default: rules,linear)")
+    e.add_argument("--tasks", default="dimensions,frames", metavar="LIST",
+                   help="comma-separated tasks (default: dimensions,frames)")
+    e.add_argument("--test", action="store_true", help="train on the training split, score the held-out test split")
+    e.add_argument("--cv", type=int, metavar="K", help="K-fold cross-validation over documents")
+    e.add_argument("--essay", action="store_true",
+                   help="train on all team documents, score the essay gold (the essay is never in training)")
+    e.add_argument("--essay-text", metavar="PATH", help="the reference essay text (default: ../shared/seeds/000_…txt)")
+    e.add_argument("--agreement", nargs=2, metavar=("FILE_A", "FILE_B"),
+                   help="per-label agreement (Cohen's kappa, Krippendorff's alpha) between two annotation files")
+    e.add_argument("--param", action="append", metavar="BACKEND.KEY=VALUE",
+                   help="constructor parameter for one backend, e.g. linear.context=false; repeatable")
+    _add_output_options(e)
+    e.set_defaults(func=cmd_evaluate)

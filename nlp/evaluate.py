@@ -1,0 +1,495 @@
+"""Scorers, held-out / cross-validated / essay evaluation, training of the shipped models, agreement.
+
+Everything returns plain dicts (JSON-ready); :func:`render_table` and
+:func:`to_csv_rows` turn them into the terminal table and CSV the CLI prints.
+
+- :func:`multilabel_report` -- per-label precision/recall/F1/support with TP/FP/FN/TN,
+  micro and macro averages, Brier score per label and mean, and the most frequent
+  confusions (gold A missed while B was predicted instead; ``(none)`` stands for
+  the empty label set);
+- :func:`evaluate_holdout`, :func:`evaluate_cv`, :func:`evaluate_essay` -- a
+  classifier factory trained and scored on the fixed test split, on document-grouped
+  multi-label stratified folds, or on the essay gold (never in training data);
+- :func:`train_models` -- what ``kdiscourse train`` runs;
+- :func:`cohen_kappa`, :func:`krippendorff_alpha`, :func:`agreement` -- inter-annotator
+  agreement between two annotation files, per label.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError, UsageError
+from .labels import codebook_version
+
+NONE = "(none)"
+
+# --------------------------------------------------------------------------- scorers
+
+
+def _safe_div(a: float, b: float) -> float:
+    return float(a) / float(b) if b else 0.0
+
+
+def multilabel_report(Y_true, Y_pred, labels: Sequence[str], proba=None, top_confusions: int = 10) -> dict:
+    """Scores of a multi-label prediction.
+
+    Parameters
+    ----------
+    Y_true, Y_pred : arrays of shape (n_items, n_labels), 0/1.
+    labels : label ids, one per column.
+    proba : optional array of shape (n_items, n_labels); adds Brier scores.
+
+    >>> r = multilabel_report([[1, 0], [1, 1], [0, 0]], [[1, 1], [0, 1], [0, 0]], ["a", "b"])
+    >>> r["labels"]["a"]["f1"], r["labels"]["b"]["precision"], r["micro"]["f1"], r["macro"]["f1"]
+    (0.6667, 0.5, 0.6667, 0.6667)
+    """
+    Yt = np.asarray(Y_true).astype(bool)
+    Yp = np.asarray(Y_pred).astype(bool)
+    if Yt.shape != Yp.shape or Yt.ndim != 2 or Yt.shape[1] != len(labels):
+        raise UsageError(f"gold {Yt.shape} and predicted {Yp.shape} must both be (n_items, {len(labels)})")
+    per: dict[str, dict] = {}
+    tps = fps = fns = 0
+    for j, lab in enumerate(labels):
+        t, p = Yt[:, j], Yp[:, j]
+        tp, fp, fn = int((t & p).sum()), int((~t & p).sum()), int((t & ~p).sum())
+        tn = int(len(t) - tp - fp - fn)
+        prec, rec = _safe_div(tp, tp + fp), _safe_div(tp, tp + fn)
+        per[lab] = {"precision": round(prec, 4), "recall": round(rec, 4),
+                    "f1": round(_safe_div(2 * tp, 2 * tp + fp + fn), 4), "support": int(t.sum()),
+                    "tp": tp, "fp": fp, "fn": fn, "tn": tn}
+        tps, fps, fns = tps + tp, fps + fp, fns + fn
+    out = {
+        "n": int(Yt.shape[0]),
+        "labels": per,
+        "micro": {"precision": round(_safe_div(tps, tps + fps), 4), "recall": round(_safe_div(tps, tps + fns), 4),
+                  "f1": round(_safe_div(2 * tps, 2 * tps + fps + fns), 4)},
+        "macro": {k: round(float(np.mean([per[lab][k] for lab in labels])), 4) for k in ("precision", "recall", "f1")},
+        "exact_match": round(float((Yt == Yp).all(1).mean()) if len(Yt) else 0.0, 4),
+        "confusions": confusions(Yt, Yp, labels, top_confusions),
+    }
+    if proba is not None:
+        P = np.asarray(proba, dtype=float)
+        if P.shape != Yt.shape:
+            raise UsageError(f"proba {P.shape} must have the shape of the gold labels {Yt.shape}")
+        brier = ((P - Yt) ** 2).mean(0) if len(P) else np.zeros(len(labels))
+        for j, lab in enumerate(labels):
+            per[lab]["brier"] = round(float(brier[j]), 4)
+        out["brier_mean"] = round(float(brier.mean()), 4)
+    return out
+
+
+def confusions(Y_true, Y_pred, labels: Sequence[str], top: int = 10) -> list[dict]:
+    """Most frequent (gold A, predicted B) pairs: A missed and B predicted instead in the same sentence.
+
+    ``(none)`` on the gold side means the sentence has no gold label and B was predicted;
+    on the predicted side, that A was missed and nothing wrong was predicted.
+
+    >>> confusions([[1, 0], [1, 0], [0, 0]], [[0, 1], [0, 0], [0, 1]], ["a", "b"])
+    [{'gold': '(none)', 'predicted': 'b', 'count': 1}, {'gold': 'a', 'predicted': '(none)', 'count': 1}, \
+{'gold': 'a', 'predicted': 'b', 'count': 1}]
+    """
+    Yt = np.asarray(Y_true).astype(bool)
+    Yp = np.asarray(Y_pred).astype(bool)
+    c: Counter = Counter()
+    for t, p in zip(Yt, Yp):
+        missed = [labels[j] for j in np.flatnonzero(t & ~p)]
+        spurious = [labels[j] for j in np.flatnonzero(~t & p)]
+        if not t.any():
+            missed = [NONE]
+        if not p.any() or (missed and not spurious):
+            spurious = spurious or [NONE]
+        for a in missed:
+            for b in spurious:
+                if not (a == NONE and b == NONE):
+                    c[(a, b)] += 1
+    ranked = sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    return [{"gold": a, "predicted": b, "count": n} for (a, b), n in ranked]
+
+
+# --------------------------------------------------------------------------- agreement
+
+def cohen_kappa(a: Sequence, b: Sequence) -> float:
+    """Cohen's kappa of two coders over the same units.
+
+    >>> round(cohen_kappa([1] * 25 + [0] * 25, [1] * 20 + [0] * 5 + [1] * 10 + [0] * 15), 4)
+    0.4
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or a.ndim != 1:
+        raise UsageError(f"coders must rate the same units; got shapes {a.shape} and {b.shape}")
+    if not len(a):
+        return float("nan")
+    cats = np.union1d(a, b)
+    po = float((a == b).mean())
+    pe = float(sum((a == c).mean() * (b == c).mean() for c in cats))
+    if pe == 1.0:  # both coders used one and the same category: kappa is undefined
+        return float("nan")
+    return (po - pe) / (1 - pe)
+
+
+def krippendorff_alpha(data: Sequence[Sequence], missing=None) -> float:
+    """Krippendorff's alpha for nominal data.
+
+    ``data`` has one row per coder and one column per unit; ``missing`` (or NaN)
+    marks a unit a coder did not rate.  Units with fewer than two ratings are
+    ignored.  Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability",
+    example A (binary, two observers): alpha = 0.095.
+
+    >>> round(krippendorff_alpha([[0, 1, 0, 0, 0, 0, 0, 0, 1, 0], [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]]), 3)
+    0.095
+    """
+    rows = [list(r) for r in data]
+    if len(rows) < 2 or len({len(r) for r in rows}) != 1:
+        raise UsageError("need at least two coders rating the same number of units")
+
+    def is_missing(v) -> bool:
+        return v is None or v == missing or (isinstance(v, float) and math.isnan(v))
+
+    coinc: Counter = Counter()
+    for u in range(len(rows[0])):
+        vals = [r[u] for r in rows if not is_missing(r[u])]
+        m = len(vals)
+        if m < 2:
+            continue
+        for i in range(m):
+            for k in range(m):
+                if i != k:
+                    coinc[(vals[i], vals[k])] += 1.0 / (m - 1)
+    n_c: Counter = Counter()
+    for (c, _k), v in coinc.items():
+        n_c[c] += v
+    n = sum(n_c.values())
+    if n <= 1:
+        return float("nan")
+    d_o = sum(v for (c, k), v in coinc.items() if c != k)
+    d_e = sum(n_c[c] * n_c[k] for c in n_c for k in n_c if c != k)
+    if d_e == 0:  # a single category in all ratings: alpha is undefined
+        return float("nan")
+    return 1.0 - (n - 1) * d_o / d_e
+
+
+def read_annotations(path: str | Path) -> dict[tuple, dict[str, set]]:
+    """Sentence labels of an annotation file, keyed so that two files can be aligned.
+
+    - ``.tsv`` gold (``index start end sha dimensions frames note``): key ``(start, end)``;
+    - ``.jsonl`` / ``.json`` in the team-corpus format or ``kdiscourse tag`` output:
+      key ``(document id, sentence index)``.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file")
+    out: dict[tuple, dict[str, set]] = {}
+    if p.suffix == ".tsv":
+        from .classify.data import read_gold_tsv
+
+        for r in read_gold_tsv(p):
+            out[(r["start"], r["end"])] = {"dimensions": set(r["dimensions"]), "frames": set(r["frames"])}
+        return out
+    text = p.read_text(encoding="utf-8")
+    try:
+        if p.suffix == ".json":
+            loaded = json.loads(text)
+            docs = loaded if isinstance(loaded, list) else [loaded]
+        else:
+            docs = [json.loads(ln) for ln in text.splitlines() if ln.strip()]
+    except ValueError as exc:
+        raise InputError(f"{p}: not JSON/JSONL ({exc}); expected team-corpus JSONL, tag JSON or gold TSV") from None
+    for d in docs:
+        try:
+            for i, s in enumerate(d["sentences"]):
+                key = (str(d["id"]), int(s.get("index", i)))
+                out[key] = {"dimensions": set(s.get("dimensions", ())), "frames": set(s.get("frames", ()))}
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise InputError(f"{p}: document without id/sentences ({exc})") from None
+    return out
+
+
+def agreement(path_a: str | Path, path_b: str | Path, tasks: Sequence[str] = ("dimensions", "frames")) -> dict:
+    """Per-label Cohen's kappa and Krippendorff's alpha (nominal, binary) between two annotation files."""
+    from .classify.base import task_labels
+
+    a, b = read_annotations(path_a), read_annotations(path_b)
+    keys = sorted(set(a) & set(b))
+    if not keys:
+        raise InputError(f"{path_a} and {path_b} share no sentences (keys: (doc id, index) or (start, end))")
+    result: dict = {"setting": "agreement", "files": [str(path_a), str(path_b)], "n": len(keys),
+                    "only_in_a": len(set(a) - set(b)), "only_in_b": len(set(b) - set(a)), "tasks": {}}
+    for task in tasks:
+        labels = task_labels(task)
+        per = {}
+        for lab in labels:
+            xa = [int(lab in a[k][task]) for k in keys]
+            xb = [int(lab in b[k][task]) for k in keys]
+            per[lab] = {"kappa": _r(cohen_kappa(xa, xb)), "alpha": _r(krippendorff_alpha([xa, xb])),
+                        "observed_agreement": _r(float(np.mean(np.equal(xa, xb)))),
+                        "positives_a": sum(xa), "positives_b": sum(xb)}
+        exact = float(np.mean([a[k][task] == b[k][task] for k in keys]))
+        result["tasks"][task] = {"labels": per, "exact_set_agreement": _r(exact),
+                                 "mean_kappa": _r(_nanmean([v["kappa"] for v in per.values()])),
+                                 "mean_alpha": _r(_nanmean([v["alpha"] for v in per.values()]))}
+    return result
+
+
+def _r(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 4)
+
+
+def _nanmean(xs: Iterable) -> float:
+    vals = [x for x in xs if x is not None]
+    return float(np.mean(vals)) if vals else float("nan")
+
+
+# --------------------------------------------------------------------------- evaluation settings
+
+Factory = Callable[[str], object]  # task -> unfitted SentenceClassifier, e.g. lambda t: LinearClassifier(task=t)
+
+
+def _fit(make: Factory, task: str, data) -> object:
+    clf = make(task)
+    clf.fit(list(data.items), data.Y[task])
+    return clf
+
+
+def _score(clf, task: str, data) -> dict:
+    proba = clf.predict_proba(list(data.items))
+    pred = (proba >= np.asarray(clf.thresholds_)[None, :]).astype(int)
+    return multilabel_report(data.Y[task], pred, clf.labels, proba)
+
+
+def evaluate_holdout(make: Factory, task: str, data, seed: int | None = None) -> dict:
+    """Train on the training part of the fixed split, score on its test part."""
+    from .classify.data import DEFAULT_SEED, holdout_split
+
+    tr, te = holdout_split(data, seed=DEFAULT_SEED if seed is None else seed)
+    clf = _fit(make, task, data.subset(tr))
+    rep = _score(clf, task, data.subset(te))
+    rep["thresholds"] = dict(zip(clf.labels, np.round(clf.thresholds_, 2).tolist()))
+    rep["train"] = {"sentences": len(tr), "documents": data.subset(tr).n_documents}
+    rep["test"] = {"sentences": len(te), "documents": data.subset(te).n_documents}
+    return rep
+
+
+def evaluate_cv(make: Factory, task: str, data, k: int = 5, seed: int | None = None) -> dict:
+    """k-fold CV over documents (multi-label stratified); scores pooled out-of-fold predictions.
+
+    Also reports each fold's macro-F1 and their mean and standard deviation.
+    """
+    from .classify.data import DEFAULT_SEED, group_kfold, stacked_targets
+
+    folds = group_kfold(stacked_targets(data), data.doc_ids, k, DEFAULT_SEED if seed is None else seed)
+    n_labels = data.Y[task].shape[1]
+    proba = np.zeros((len(data), n_labels))
+    pred = np.zeros((len(data), n_labels), dtype=int)
+    fold_f1 = []
+    labels: Sequence[str] = ()
+    for tr, va in folds:
+        clf = _fit(make, task, data.subset(tr))
+        labels = clf.labels
+        p = clf.predict_proba([data.items[i] for i in va])
+        proba[va] = p
+        pred[va] = (p >= np.asarray(clf.thresholds_)[None, :]).astype(int)
+        fold_f1.append(multilabel_report(data.Y[task][va], pred[va], labels)["macro"]["f1"])
+    rep = multilabel_report(data.Y[task], pred, labels, proba)
+    rep["folds"] = {"k": k, "macro_f1": fold_f1, "macro_f1_mean": round(float(np.mean(fold_f1)), 4),
+                    "macro_f1_std": round(float(np.std(fold_f1)), 4)}
+    return rep
+
+
+def evaluate_essay(make: Factory, task: str, data, essay) -> dict:
+    """Train on all of ``data`` (the team corpus; the essay is never part of it), score on the essay gold."""
+    clf = _fit(make, task, data)
+    return _score(clf, task, essay)
+
+
+def evaluate_many(factories: Mapping[str, Factory], tasks: Sequence[str], setting: str, data, k: int = 5,
+                  essay=None, progress: Callable[[str], None] | None = None) -> list[dict]:
+    """Several classifiers side by side: one result per task, ``{"classifiers": {name: report}}``."""
+    if setting not in ("test", "cv", "essay"):
+        raise UsageError(f"unknown setting {setting!r}; allowed: test, cv, essay")
+    if setting == "essay" and essay is None:
+        raise UsageError("the essay setting needs the essay gold")
+    results = []
+    for task in tasks:
+        res = {"setting": setting if setting != "cv" else f"cv{k}", "task": task, "codebook_version": codebook_version(),
+               "training_data_sha256": data.data_hash, "classifiers": {}}
+        for name, make in factories.items():
+            if progress:
+                progress(f"{res['setting']} {task} {name}")
+            if setting == "test":
+                rep = evaluate_holdout(make, task, data)
+            elif setting == "cv":
+                rep = evaluate_cv(make, task, data, k)
+            else:
+                rep = evaluate_essay(make, task, data, essay)
+            res["classifiers"][name] = rep
+        results.append(res)
+    return results
+
+
+# --------------------------------------------------------------------------- training the shipped models
+
+def train_models(backend: str = "linear", tasks: Sequence[str] = ("dimensions", "frames"),
+                 out_dir: str | Path | None = None, corpus_dir: str | Path | None = None,
+                 essay_gold: str | Path | None = None, essay_text: str | Path | None = None,
+                 params: Mapping | None = None, progress: Callable[[str], None] | None = None,
+                 baseline: str | None = "rules") -> dict:
+    """Reproduce the shipped models: for each task, fit ``backend`` on the training part of the fixed
+    split and score it on the test part, then fit on all team documents and save to ``<out_dir>/<task>/``
+    with ``metrics.json``.  The essay gold (if present) scores the final model; it is never trained on.
+    ``baseline`` (another backend, default ``rules``) is scored the same way, for comparison only.
+    """
+    from .classify import backend_class
+    from .classify.base import write_json_atomic
+    from .classify.data import DEFAULT_SEED, ESSAY_GOLD, ESSAY_TEXT, load_essay_gold, load_team_corpus
+    from .labels import models_dir
+
+    cls = backend_class(backend)
+    params = dict(params or {})
+    out = Path(out_dir) if out_dir is not None else models_dir()
+    say = progress or (lambda _m: None)
+    say("loading and tokenizing the team corpus")
+    data = load_team_corpus(corpus_dir)
+    gold = Path(essay_gold) if essay_gold is not None else ESSAY_GOLD
+    essay = None
+    if gold.exists():
+        say(f"loading essay gold {gold}")
+        essay = load_essay_gold(gold, essay_text if essay_text is not None else ESSAY_TEXT)
+
+    def make(task: str):
+        return cls(task=task, **params)
+
+    summary = {}
+    for task in tasks:
+        say(f"{task}: held-out evaluation ({backend})")
+        test_rep = evaluate_holdout(make, task, data)
+        say(f"{task}: final fit on all {data.n_documents} documents")
+        clf = _fit(make, task, data)
+        clf.metadata_ = {**getattr(clf, "metadata_", {}), "training_data_sha256": data.data_hash,
+                         "training_files": list(data.sources), "seed": DEFAULT_SEED,
+                         "trained_on": f"all team documents ({data.n_documents} documents, {len(data)} sentences)",
+                         "python": platform.python_version()}
+        metrics = {"task": task, "backend": backend, "version": clf.version, "codebook_version": codebook_version(),
+                   "training_data_sha256": data.data_hash, "seed": DEFAULT_SEED,
+                   "test": test_rep}
+        oof = getattr(clf, "oof_proba_", None)
+        if oof is not None and oof.any():
+            pred = (oof >= np.asarray(clf.thresholds_)[None, :]).astype(int)
+            metrics["oof_all"] = {**multilabel_report(data.Y[task], pred, clf.labels, oof),
+                                  "note": "out-of-fold on all team data; thresholds were tuned on these folds"}
+        if essay is not None:
+            metrics["essay"] = _score(clf, task, essay)
+            metrics["essay"]["gold_sha256"] = essay.data_hash
+        if baseline and baseline != backend:
+            say(f"{task}: baseline {baseline}")
+            base_cls = backend_class(baseline)
+            metrics["baseline"] = {"backend": baseline,
+                                   "test": evaluate_holdout(lambda t, c=base_cls: c(task=t), task, data)}
+            if essay is not None:
+                metrics["baseline"]["essay"] = evaluate_essay(lambda t, c=base_cls: c(task=t), task, data, essay)
+        target = out / task
+        clf.save(target)
+        write_json_atomic(target / "metrics.json", metrics)
+        summary[task] = metrics
+    return summary
+
+
+# --------------------------------------------------------------------------- rendering
+
+def _fmt(x) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return f"{x:.3f}"
+    return str(x)
+
+
+def render_table(results: Sequence[dict]) -> str:
+    """Terminal table: per task/setting, labels as rows and P/R/F1 per classifier side by side."""
+    lines: list[str] = []
+    for res in results:
+        if res.get("setting") == "agreement":
+            lines.extend(_agreement_table(res))
+            continue
+        names = list(res["classifiers"])
+        reps = [res["classifiers"][n] for n in names]
+        any_rep = reps[0]
+        labels = list(any_rep["labels"])
+        extra = ""
+        if "test" in any_rep and isinstance(any_rep["test"], dict):
+            extra = f"; test {any_rep['test']['documents']} docs / {any_rep['test']['sentences']} sentences"
+        lines.append(f"== {res['task']} -- {res['setting']} (n={any_rep['n']}{extra})")
+        w = max(22, *(len(lab) + 2 for lab in labels))
+        head = f"{'label':<{w}}{'support':>8}"
+        for n in names:
+            head += f" | {n[:16]:>16} P{'R':>7}{'F1':>7}{'Brier':>7}"
+        lines.append(head)
+        lines.append("-" * len(head))
+        for lab in labels:
+            row = f"{lab:<{w}}{any_rep['labels'][lab]['support']:>8}"
+            for r in reps:
+                s = r["labels"][lab]
+                row += f" | {s['precision']:>18.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}{_fmt(s.get('brier')):>7}"
+            lines.append(row)
+        for avg in ("micro", "macro"):
+            row = f"{avg + ' avg':<{w}}{'':>8}"
+            for r in reps:
+                s = r[avg]
+                brier = r.get("brier_mean") if avg == "macro" else None
+                row += f" | {s['precision']:>18.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}{_fmt(brier):>7}"
+            lines.append(row)
+        for n, r in zip(names, reps):
+            if "folds" in r:
+                f = r["folds"]
+                lines.append(f"{n}: fold macro-F1 {f['macro_f1_mean']:.3f} ± {f['macro_f1_std']:.3f} "
+                             f"({', '.join(f'{x:.3f}' for x in f['macro_f1'])})")
+            conf = ", ".join(f"{c['gold']}→{c['predicted']} {c['count']}" for c in r["confusions"][:5])
+            if conf:
+                lines.append(f"{n}: top confusions (gold→predicted): {conf}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _agreement_table(res: dict) -> list[str]:
+    lines = [f"== agreement: {res['files'][0]} vs {res['files'][1]} (n={res['n']} shared sentences; "
+             f"only in A {res['only_in_a']}, only in B {res['only_in_b']})"]
+    for task, t in res["tasks"].items():
+        lines.append(f"-- {task}: exact set agreement {_fmt(t['exact_set_agreement'])}, mean kappa "
+                     f"{_fmt(t['mean_kappa'])}, mean alpha {_fmt(t['mean_alpha'])}")
+        lines.append(f"{'label':<24}{'kappa':>8}{'alpha':>8}{'agree':>8}{'pos A':>7}{'pos B':>7}")
+        for lab, s in t["labels"].items():
+            lines.append(f"{lab:<24}{_fmt(s['kappa']):>8}{_fmt(s['alpha']):>8}{_fmt(s['observed_agreement']):>8}"
+                         f"{s['positives_a']:>7}{s['positives_b']:>7}")
+    lines.append("")
+    return lines
+
+
+CSV_FIELDS = ("setting", "task", "classifier", "label", "precision", "recall", "f1", "support", "tp", "fp", "fn",
+              "tn", "brier")
+AGREEMENT_FIELDS = ("setting", "task", "label", "kappa", "alpha", "observed_agreement", "positives_a",
+                    "positives_b")
+
+
+def to_csv_rows(results: Sequence[dict]) -> tuple[tuple[str, ...], list[dict]]:
+    """Long-format CSV rows (one per setting x task x classifier x label, plus micro/macro rows)."""
+    if results and all(r.get("setting") == "agreement" for r in results):
+        rows = [{"setting": "agreement", "task": task, "label": lab, **s}
+                for res in results for task, t in res["tasks"].items() for lab, s in t["labels"].items()]
+        return AGREEMENT_FIELDS, rows
+    rows = []
+    for res in results:
+        for name, rep in res["classifiers"].items():
+            base = {"setting": res["setting"], "task": res["task"], "classifier": name}
+            for lab, s in rep["labels"].items():
+                rows.append({**base, "label": lab, **{k: s.get(k, "") for k in CSV_FIELDS[4:]}})
+            for avg in ("micro", "macro"):
+                rows.append({**base, "label": f"{avg}_avg", **rep[avg],
+                             "brier": rep.get("brier_mean", "") if avg == "macro" else ""})
+    return CSV_FIELDS, rows

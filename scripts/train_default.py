@@ -1,0 +1,17 @@
+"""Rebuild the shipped classifiers (models/dimensions/, models/frames/) from corpus/team with the fixed seed.
+
+Equivalent to ``kdiscourse train --backend linear``; the metrics (held-out split, essay gold
+when present, rules baseline next to it) are printed and written to models/<task>/metrics.json.
+
+    python scripts/train_default.py              # table on stdout
+    python scripts/train_default.py --format json --output /tmp/metrics.json
+"""
+
+from __future__ import annotations
+
+import sys
+
+from nlp.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["train", "--backend", "linear", *sys.argv[1:]]))
