@@ -22,7 +22,7 @@ and ``weights.npz`` (idf, coefficients, intercepts; loaded with
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -46,6 +46,8 @@ SKIP_TAGS = frozenset({"SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "SB", "
                        "W_MENTION", "W_SERIAL", "W_EMOJI"})
 CONTENT_PREFIXES = ("NNG", "NNP", "SL", "SH", "VV", "VA", "XR", "NR")
 BLOCKS = ("m", "c", "ctx")
+_FEATURE_CACHE: OrderedDict = OrderedDict()
+_FEATURE_CACHE_SIZE = 8192
 
 
 def _morph_features(morphs: Sequence[tuple[str, str]]) -> list[str]:
@@ -119,18 +121,29 @@ class LinearClassifier(SentenceClassifier):
     # ------------------------------------------------------------------ features
 
     def _analyze(self, items: Sequence[SentenceItem]) -> list[dict[str, list[str]]]:
-        """Per item, the feature strings of each block (before vocabulary lookup)."""
-        morphs = item_morphemes(items)
+        """Per item, the feature strings of each block (before vocabulary lookup).
+
+        Results are kept in a small per-process cache keyed by the analyzer settings
+        and the item's text and neighbours, so the dimensions and frames stages
+        (same analyzer, same sentences, one right after the other) extract features once.
+        """
         lo, hi = self.char_ngrams
-        if self.context:
-            prev, nxt = context_morphemes(items)
-        out = []
-        for i, (item, ms) in enumerate(zip(items, morphs)):
-            blocks = {"m": _morph_features(ms), "c": _char_features(item.text, lo, hi)}
+        settings = (lo, hi, self.context)
+        keys = [(settings, it.text, it.prev_text, it.next_text) for it in items]
+        todo = [i for i, k in enumerate(keys) if k not in _FEATURE_CACHE]
+        if todo:
+            sub = [items[i] for i in todo]
+            morphs = item_morphemes(sub)
             if self.context:
-                blocks["ctx"] = _context_features("prev", prev[i]) + _context_features("next", nxt[i])
-            out.append(blocks)
-        return out
+                prev, nxt = context_morphemes(sub)
+            for j, (item, ms) in enumerate(zip(sub, morphs)):
+                blocks = {"m": _morph_features(ms), "c": _char_features(item.text, lo, hi)}
+                if self.context:
+                    blocks["ctx"] = _context_features("prev", prev[j]) + _context_features("next", nxt[j])
+                _FEATURE_CACHE[keys[todo[j]]] = blocks
+                if len(_FEATURE_CACHE) > _FEATURE_CACHE_SIZE:
+                    _FEATURE_CACHE.popitem(last=False)
+        return [_FEATURE_CACHE[k] for k in keys]
 
     def _block_weights(self) -> dict[str, float]:
         return {"m": 1.0, "c": self.char_weight, "ctx": self.context_weight}
@@ -143,7 +156,8 @@ class LinearClassifier(SentenceClassifier):
         for blocks in analyzed:
             idx_all, val_all = [], []
             for name, feats in blocks.items():
-                idx = np.fromiter(sorted({vocab[f] for f in feats if f in vocab}), dtype=np.int64)
+                get = vocab.get
+                idx = np.fromiter(sorted({i for i in map(get, feats) if i is not None}), dtype=np.int64)
                 if not len(idx):
                     continue
                 val = idf[idx].astype(np.float64)
