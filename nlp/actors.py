@@ -134,6 +134,7 @@ class ActorResolver:
     def candidates(self, text: str, morphs: Sequence[Morpheme], offset: int = 0) -> list[_Cand]:
         """All candidate spans in one sentence (``text`` is the document text)."""
         out: list[_Cand] = []
+        morphs = tuple(morphs)
         ends = {m.end for m in morphs}
         n = len(morphs)
         tlen = len(text)
@@ -273,8 +274,10 @@ class ActorResolver:
         (last one last), for context-dependent names.
         """
         cands = [c for c in self.candidates(text, morphs, 0) if not self._reject(text, c, morphs)]
-        cands = [replace(c, end=self._bracket_extend(text, c), rule="bracket") if self._bracket_extend(text, c) != c.end
-                 else c for c in cands]
+        for k, c in enumerate(cands):
+            end = self._bracket_extend(text, c)
+            if end != c.end:
+                cands[k] = replace(c, end=end, rule="bracket")
         cands.sort(key=lambda c: (c.start, -(c.end - c.start), c.rule == "blocker"))
         chosen: list[_Cand] = []
         pos = -1
@@ -393,7 +396,7 @@ class ActorStage(Stage):
         prev_blocs: list[str] = []
         actors = self.lexicon.actors
         for s in doc.sentences:
-            found = self.resolver.resolve_sentence(doc.text, s.morphemes, s.index, prev_blocs)
+            found = self.resolver.resolve_sentence(doc.text, tuple(s.morphemes), s.index, prev_blocs)
             blocs_here = []
             for start, end, aid, rule in found:
                 a = actors.get(aid)
