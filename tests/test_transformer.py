@@ -174,3 +174,25 @@ def test_tag_does_not_import_torch():
     r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert "HEAVY []" in r.stderr, r.stderr[-2000:]
     assert r.returncode == 0, r.stderr[-2000:]
+
+
+def test_evaluate_puts_transformer_next_to_linear_and_rules(tiny_model_dir, tmp_path, capsys):
+    """`kdiscourse evaluate` trains all three backends on the same split and reports them side by side."""
+    from nlp.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    lines = []
+    for f in sorted((REPO / "corpus" / "team").glob("*.jsonl")):
+        lines += f.read_text(encoding="utf-8").splitlines()[:12]  # 12 documents per register file
+    (corpus / "small.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "metrics.json"
+    rc = main(["evaluate", "--classifiers", "rules,linear,transformer", "--tasks", "dimensions", "--test",
+               "--corpus", str(corpus), "--format", "json", "--output", str(out), "--quiet",
+               "--param", f"transformer.model_name_or_path={tiny_model_dir}", "--param", "transformer.epochs=1",
+               "--param", "transformer.max_length=64", "--param", "linear.cv=3"])
+    assert rc == 0, capsys.readouterr().err
+    text = out.read_text(encoding="utf-8")
+    for backend in ("rules", "linear", "transformer"):
+        assert f'"{backend}"' in text
+    assert '"macro"' in text
