@@ -332,7 +332,7 @@ class ActorResolver:
         return None
 
     def _bracket_extend(self, text: str, c: _Cand) -> int:
-        """유럽연합(EU), ‘…고위급회의’(REAIM, Responsible AI …): extend the span over a
+        """유럽연합(EU), ‘…정상회의’(G7, Group of Seven): extend the span over a
         bracketed alias list of the same actor (a closing quote may stand before it)."""
         if not c.actors:
             return c.end
