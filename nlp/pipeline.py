@@ -20,6 +20,17 @@ from .textrepair import RepairedText, read_input, repair_text
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 
 
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    """Consecutive lists of at most ``size`` items (the last may be shorter).
+
+    >>> list(batched(range(5), 2))
+    [[0, 1], [2, 3], [4]]
+    """
+    it = iter(items)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
 class Stage:
     name: str = ""
     requires: tuple[str, ...] = ()
@@ -124,11 +135,7 @@ class Tokenizer(Stage):
         from .tokenize import tokenize_blocks
 
         info = self.model_info()
-        it = iter(docs)
-        while True:
-            chunk = list(itertools.islice(it, self.batch_docs))
-            if not chunk:
-                return
+        for chunk in batched(docs, self.batch_docs):
             blocks = [(i, k, p[0], p[1]) for i, d in enumerate(chunk) if d.ok for k, p in enumerate(d.paragraphs)]
             results = tokenize_blocks((chunk[i].text[a:b] for i, _k, a, b in blocks), (a for _i, _k, a, _b in blocks))
             per_doc: dict[int, list[Sentence]] = {}

@@ -19,7 +19,6 @@ or ``Sentence.frames``, ``Sentence.scores`` and, with ``explain``, ``Sentence.ex
 from __future__ import annotations
 
 import importlib
-import itertools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -27,7 +26,7 @@ from pathlib import Path
 
 from ..errors import AnalyzerError, ModelError
 from ..labels import models_dir
-from ..pipeline import Stage
+from ..pipeline import Stage, batched
 from .base import MODEL_FILE, TASKS, SentenceClassifier, SentenceItem, read_model_json, task_labels
 
 BACKENDS: dict[str, str] = {
@@ -153,11 +152,7 @@ class ClassifierStage(Stage):
         from .data import items_from_document
 
         info = self.model_info()
-        it = iter(docs)
-        while True:
-            chunk = list(itertools.islice(it, self.batch_docs))
-            if not chunk:
-                return
+        for chunk in batched(docs, self.batch_docs):
             per_doc = [items_from_document(d) if d.ok else [] for d in chunk]
             flat = [x for items in per_doc for x in items]
             try:
