@@ -316,6 +316,10 @@ _PAGE_NUMBER = re.compile(r"^\s*(?:[-–—]\s*\d{1,4}\s*[-–—]|\d{1,4}\s*/\s
                           re.IGNORECASE)
 
 
+# a bullet or numbered item (개조식) is content, not a heading, even without final punctuation
+_BULLET = re.compile(r"^\s*(?:[-–—•·∙○●□■◇◆▲△▶▷※*]|\d{1,2}[.)]|[가-하][.)]|\(\d{1,2}\))\s*")
+
+
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \u3000"))
 
@@ -379,7 +383,7 @@ def relayout(text: str) -> tuple[str, OffsetMap, tuple[Block, ...], str]:
             return
         end = b.n
         kind = "paragraph"
-        if cur_lines == 1 and not _ends_sentence(prev_raw) and (
+        if cur_lines == 1 and not _ends_sentence(prev_raw) and not _BULLET.match(prev_raw) and (
             len(prev_raw.strip()) < (0.75 * width if wrapped else 40)
         ):
             kind = "heading"

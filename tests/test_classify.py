@@ -332,3 +332,15 @@ def test_classifier_stages_import_no_heavy_libraries():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def test_heading_blocks_get_no_label():
+    """Codebook §2 rule 4: a title line is not labelled, even when its words are cue words."""
+    from nlp import Pipeline, document_from_text
+
+    text = "미중 반도체 수출통제와 군사 동맹 경쟁\n미국 상무부는 중국군의 무기 개발을 막으려고 첨단 반도체의 대중 수출을 금지했다."
+    doc = Pipeline.default(["tokenize", "dimensions", "frames"], strict=True)(document_from_text(text, "h"))
+    assert [p[2] for p in doc.paragraphs] == ["heading", "paragraph"]
+    assert doc.sentences[0].dimensions == () and doc.sentences[0].frames == ()
+    assert doc.sentences[0].scores  # the scores stay visible
+    assert doc.sentences[1].dimensions

@@ -113,3 +113,8 @@ def test_empty_and_long_run_rejected():
         repair_text("   \n\t \n")
     with pytest.raises(InputError, match="without whitespace"):
         repair_text("가" * 6000)
+
+
+def test_headings_and_bullets():
+    rep = repair_text("반도체 전쟁의 새 국면\n□ AI 반도체 수출통제 강화\n1. 동맹국과 공조 확대\n미국은 규제를 넓혔다.")
+    assert [b.kind for b in rep.blocks] == ["heading", "paragraph", "paragraph", "paragraph"]
