@@ -22,6 +22,7 @@ and ``weights.npz`` (idf, coefficients, intercepts; loaded with
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,6 +48,7 @@ SKIP_TAGS = frozenset({"SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "SB", "
 CONTENT_PREFIXES = ("NNG", "NNP", "SL", "SH", "VV", "VA", "XR", "NR")
 BLOCKS = ("m", "c", "ctx")
 _FEATURE_CACHE: OrderedDict = OrderedDict()
+_ROW_CACHE: OrderedDict = OrderedDict()
 _FEATURE_CACHE_SIZE = 8192
 
 
@@ -257,8 +259,30 @@ class LinearClassifier(SentenceClassifier):
         self._check_fitted()
         if not len(items):
             return np.zeros((0, len(self.labels)))
-        rows = self._rows(self._analyze(items), self.vocabulary_, self.idf_)
-        return self._proba(rows, self.coef_, self.intercept_)
+        return self._proba(self._cached_rows(items), self.coef_, self.intercept_)
+
+    def _feature_space(self) -> str:
+        """Fingerprint of vocabulary, idf and block weights: models that share it (the shipped
+        dimensions and frames models do) share their sparse rows through the row cache."""
+        key = (id(self.vocabulary_), id(self.idf_))
+        if getattr(self, "_space_key", None) != key:
+            h = hashlib.sha1("\x00".join(self.features_).encode("utf-8"))
+            h.update(np.ascontiguousarray(self.idf_, dtype=np.float32).tobytes())
+            h.update(repr((self.char_ngrams, self.context, sorted(self._block_weights().items()))).encode())
+            self._space_key, self._space = key, h.hexdigest()
+        return self._space
+
+    def _cached_rows(self, items: Sequence[SentenceItem]) -> list[tuple[np.ndarray, np.ndarray]]:
+        space = self._feature_space()
+        keys = [(space, it.text, it.prev_text, it.next_text) for it in items]
+        todo = [i for i, k in enumerate(keys) if k not in _ROW_CACHE]
+        if todo:
+            rows = self._rows(self._analyze([items[i] for i in todo]), self.vocabulary_, self.idf_)
+            for i, row in zip(todo, rows):
+                _ROW_CACHE[keys[i]] = row
+            while len(_ROW_CACHE) > _FEATURE_CACHE_SIZE:
+                _ROW_CACHE.popitem(last=False)
+        return [_ROW_CACHE[k] for k in keys]
 
     def explain(self, item: SentenceItem, label: str, k: int = 5) -> list[str]:
         """Top-``k`` features of ``item`` by contribution (value x weight) to ``label``'s score.
