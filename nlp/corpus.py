@@ -636,28 +636,9 @@ def _profile_functions():
         reference = loader()
     except Exception as exc:  # noqa: BLE001 - a missing reference disables the comparison, not the run
         return doc_profile, None, None, f"installed; no comparison ({exc})"
-    _memoize_lookups(reference)
     method = getattr(prof, "METHOD", "?")
     return doc_profile, compare, reference, f"installed (reference {getattr(reference, 'name', '?')!r}, " \
                                            f"method {method})"
-
-
-def _memoize_lookups(reference: Any) -> None:
-    """Cache the reference's per-label sentence lookups: it is immutable and compared with every document.
-
-    ``compare_profiles`` scans the reference's sentences for each label on each
-    call, which costs tens of milliseconds per document; the cached lookup
-    returns the same tuples.
-    """
-    import functools
-
-    for name in ("sentences_with", "spans_with"):
-        method = getattr(reference, name, None)
-        if callable(method):
-            try:
-                object.__setattr__(reference, name, functools.lru_cache(maxsize=None)(method))
-            except (AttributeError, TypeError):  # a slotted class: no per-instance cache, just slower
-                pass
 
 
 _PROFILE_CACHE: list = []

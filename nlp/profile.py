@@ -171,7 +171,7 @@ class Profile:
         out[NONE] = sum(1 for s in self.sentences if not s.dimensions)
         return out
 
-    @property
+    @cached_property
     def dimension_shares(self) -> dict[str, float]:
         return _shares(self.dimension_counts, self.n_sentences)
 
@@ -183,7 +183,7 @@ class Profile:
         out[NONE] = sum(1 for s in self.sentences if not s.frames)
         return out
 
-    @property
+    @cached_property
     def frame_shares(self) -> dict[str, float]:
         return _shares(self.frame_counts, self.n_sentences)
 
@@ -197,7 +197,7 @@ class Profile:
         """Mentions per actor id, most mentioned first."""
         return dict(sorted(Counter(m.actor for m in self.mentions).items(), key=lambda kv: (-kv[1], kv[0])))
 
-    @property
+    @cached_property
     def actor_shares(self) -> dict[str, float]:
         return _shares(self.actor_counts, self.n_mentions)
 
@@ -209,7 +209,7 @@ class Profile:
         out.update({b: n for b, n in c.items() if b not in out})
         return out
 
-    @property
+    @cached_property
     def bloc_shares(self) -> dict[str, float]:
         return _shares(self.bloc_counts, self.n_mentions)
 
@@ -276,6 +276,15 @@ class Profile:
         if kind not in ("dimension", "frame", "bloc", "actor"):
             raise ValueError(f"unknown element kind {kind!r}; allowed: dimension, frame, bloc, actor")
         return self._element_index.get((kind, label), ())
+
+    @cached_property
+    def _element_keys(self) -> dict[tuple[str, str], tuple[SentenceKey, ...]]:
+        return {k: tuple(s.key for s in v) for k, v in self._element_index.items()}
+
+    def sentence_keys_with(self, kind: str, label: str) -> tuple[SentenceKey, ...]:
+        """Keys ``(doc, index)`` of :meth:`sentences_with`, computed once per profile."""
+        self.sentences_with(kind, label)  # validates kind
+        return self._element_keys.get((kind, label), ())
 
     def spans_with(self, kind: str, label: str) -> tuple[tuple[str, int, int], ...]:
         """(doc, start, end) of the mentions of an actor or a bloc."""
@@ -910,8 +919,8 @@ def _differences(doc: Profile, ref: Profile, kind: str) -> list[Difference]:
         out.append(Difference(
             kind=kind, label=lab, document_share=d, reference_share=r, direction=direction, ratio=ratio,
             delta=d - r, notable=notable,
-            document_sentences=tuple(s.key for s in doc.sentences_with(kind, lab)),
-            reference_sentences=tuple(s.key for s in ref.sentences_with(kind, lab)),
+            document_sentences=doc.sentence_keys_with(kind, lab),
+            reference_sentences=ref.sentence_keys_with(kind, lab),
             document_spans=doc.spans_with(kind, lab)))
     return out
 
