@@ -255,4 +255,5 @@ def _morphemes_or_tokenize(texts: Sequence[str], given: Sequence) -> list[tuple[
         results = tokenize_blocks([texts[i] for i in todo])
         for i, sents in zip(todo, results):
             out[i] = tuple((m.form, m.tag) for _s, _e, ms in sents for m in ms)
-    return [tuple((m[0], m[1]) for m in ms) for ms in out]
+    return [ms if isinstance(ms, tuple) and (not ms or len(ms[0]) == 2) else tuple((m[0], m[1]) for m in ms)
+            for ms in out]
