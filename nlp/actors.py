@@ -131,7 +131,7 @@ class ActorResolver:
         prev = text[p - 1]
         return not (prev.isalnum() or prev in "_")
 
-    def candidates(self, text: str, morphs: Sequence[Morpheme], offset: int = 0) -> list[_Cand]:
+    def candidates(self, text: str, morphs: Sequence[Morpheme]) -> list[_Cand]:
         """All candidate spans in one sentence (``text`` is the document text)."""
         out: list[_Cand] = []
         morphs = tuple(morphs)
@@ -266,14 +266,14 @@ class ActorResolver:
             return True
         return False
 
-    def resolve_sentence(self, text: str, morphs: Sequence[Morpheme], sent_index: int, context_blocs: list[str],
+    def resolve_sentence(self, text: str, morphs: Sequence[Morpheme], context_blocs: list[str],
                          ) -> list[tuple[int, int, str, str]]:
         """Mentions ``(start, end, actor, rule)`` of one sentence.
 
         ``context_blocs`` holds the blocs of state-like mentions of the previous sentence
         (last one last), for context-dependent names.
         """
-        cands = [c for c in self.candidates(text, morphs, 0) if not self._reject(text, c, morphs)]
+        cands = [c for c in self.candidates(text, morphs) if not self._reject(text, c, morphs)]
         for k, c in enumerate(cands):
             end = self._bracket_extend(text, c)
             if end != c.end:
@@ -370,7 +370,7 @@ class ActorResolver:
         return out
 
     def _nested(self, text: str, morphs: Sequence[Morpheme], c: _Cand) -> list[tuple[int, int, str, str]]:
-        inner = [x for x in self.candidates(text, [m for m in morphs if c.start <= m.start < c.end], 0)
+        inner = [x for x in self.candidates(text, [m for m in morphs if c.start <= m.start < c.end])
                  if x.end <= c.end and (x.start, x.end) != (c.start, c.end) and x.actors]
         return [(x.start, x.end, a, "nested") for x in inner for a in x.actors]
 
@@ -396,7 +396,7 @@ class ActorStage(Stage):
         prev_blocs: list[str] = []
         actors = self.lexicon.actors
         for s in doc.sentences:
-            found = self.resolver.resolve_sentence(doc.text, tuple(s.morphemes), s.index, prev_blocs)
+            found = self.resolver.resolve_sentence(doc.text, tuple(s.morphemes), prev_blocs)
             blocs_here = []
             for start, end, aid, rule in found:
                 a = actors.get(aid)
