@@ -181,11 +181,20 @@ def read_annotations(path: str | Path) -> dict[tuple, dict[str, set]]:
 
     - ``.tsv`` gold (``index start end sha dimensions frames note``): key ``(start, end)``;
     - ``.jsonl`` / ``.json`` in the team-corpus format or ``kdiscourse tag`` output:
-      key ``(document id, sentence index)``.
+      key ``(document id, sentence index)``;
+    - a directory: every ``*.jsonl`` / ``*.json`` file in it (e.g. ``corpus/team``).
     """
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such file")
+    if p.is_dir():
+        files = sorted(x for x in p.iterdir() if x.suffix in (".jsonl", ".json") and x.is_file())
+        if not files:
+            raise InputError(f"{p}: directory without .jsonl/.json annotation files")
+        merged: dict[tuple, dict[str, set]] = {}
+        for f in files:
+            merged.update(read_annotations(f))
+        return merged
     out: dict[tuple, dict[str, set]] = {}
     if p.suffix == ".tsv":
         from .classify.data import read_gold_tsv
@@ -193,7 +202,10 @@ def read_annotations(path: str | Path) -> dict[tuple, dict[str, set]]:
         for r in read_gold_tsv(p):
             out[(r["start"], r["end"])] = {"dimensions": set(r["dimensions"]), "frames": set(r["frames"])}
         return out
-    text = p.read_text(encoding="utf-8")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: cannot read annotation file ({exc})") from None
     try:
         if p.suffix == ".json":
             loaded = json.loads(text)

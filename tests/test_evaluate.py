@@ -216,3 +216,28 @@ def test_every_model_command_option_has_help():
         for action in p._actions:
             if action.dest != "help":
                 assert action.help, f"{name} {action.option_strings} has no help text"
+
+
+def test_agreement_of_the_team_corpus_and_the_second_pass():
+    """The shipped second annotation pass aligns with the team corpus folder sentence by sentence."""
+    from pathlib import Path
+
+    from nlp.evaluate import agreement
+
+    root = Path(__file__).resolve().parent.parent
+    res = agreement(root / "corpus" / "team", root / "corpus" / "agreement" / "second_pass.jsonl")
+    assert res["n"] == 340
+    dims = res["tasks"]["dimensions"]
+    assert set(dims["labels"]) == {"tech_platform", "regulation_discourse", "diplomacy_arms"}
+    assert 0.8 <= dims["labels"]["tech_platform"]["kappa"] <= 1.0
+
+
+def test_agreement_errors_are_one_line(tmp_path):
+    import pytest
+
+    from nlp.errors import InputError
+    from nlp.evaluate import agreement
+
+    (tmp_path / "x.bin").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(InputError, match="without .jsonl"):
+        agreement(tmp_path, tmp_path)
