@@ -102,6 +102,10 @@ class ActorResolver:
                 plain.setdefault(s.text, []).append(s.actor)
             else:
                 cond.setdefault(s.text, []).append((s.condition, s.actor))
+        # Korean writers often gloss 인공지능 as 인공지능(AI); accept that form of every name
+        for text, ids in list(plain.items()):
+            if "인공지능" in text and "인공지능(AI)" not in text:
+                plain.setdefault(text.replace("인공지능", "인공지능(AI)"), ids)
         self.plain = {k: v[0] for k, v in plain.items()}
         self.cond = cond
         self.blockers = {b for b in load_blockers() if b not in self.plain}

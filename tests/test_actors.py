@@ -162,3 +162,9 @@ def test_user_lexicon_adds_actor(tmp_path, capsys):
     out = capsys.readouterr().out
     assert rc == 0
     assert "정보통신정책연구원->KR_KISDI/agency/KR" in out and "미국->US/state/US" in out
+
+
+def test_inlined_ai_gloss_is_accepted(actors_pipe):
+    """인공지능(AI) written inside a name matches the lexicon's 인공지능 form."""
+    assert mentions(actors_pipe, "인공지능(AI)의 책임 있는 군사적 이용에 관한 고위급회의가 서울에서 열렸다.") == [
+        ("인공지능(AI)의 책임 있는 군사적 이용에 관한 고위급회의", "REAIM")]
