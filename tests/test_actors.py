@@ -166,5 +166,5 @@ def test_user_lexicon_adds_actor(tmp_path, capsys):
 
 def test_inlined_ai_gloss_is_accepted(actors_pipe):
     """인공지능(AI) written inside a name matches the lexicon's 인공지능 form."""
-    assert mentions(actors_pipe, "인공지능(AI)의 책임 있는 군사적 이용에 관한 고위급회의가 서울에서 열렸다.") == [
-        ("인공지능(AI)의 책임 있는 군사적 이용에 관한 고위급회의", "REAIM")]
+    assert mentions(actors_pipe, "유엔 인공지능(AI) 고위급 자문기구가 보고서를 냈다.") == [
+        ("유엔 인공지능(AI) 고위급 자문기구", "UN_AI_ADVISORY_BODY")]
