@@ -58,6 +58,7 @@ STATE_MODIFIER_SUFFIXES = set("판산발형향식측내")
 GOVERNMENT_NOUNS = ("정부", "당국", "측")
 EPITHET_MARKERS = {"판"}
 _LATIN = re.compile(r"[A-Za-z0-9]")
+_LATIN_PHRASE = re.compile(r"[A-Za-z][A-Za-z0-9 .&'-]{3,80}")
 _PREFIXES = frozenset(("탈", "친", "반", "對"))
 _NOMINAL = ("NN", "SL", "SH", "SN", "XPN", "NR")
 _SEPARATORS = "·ㆍ・–/-"
@@ -347,7 +348,10 @@ class ActorResolver:
             close = text.find(")", i, i + 80)
             if close > 0:
                 parts = [x.strip() for x in text[i + 1:close].split(",")]
-                if parts and all(self.plain.get(x) == c.actors[0] for x in parts):
+                # every part an alias of the same actor, or an alias followed by its
+                # spelled-out Latin-script expansion: (REAIM, Responsible AI in ...)
+                if parts and self.plain.get(parts[0]) == c.actors[0] and all(
+                        self.plain.get(x) == c.actors[0] or _LATIN_PHRASE.fullmatch(x) for x in parts[1:]):
                     return close + 1
         return c.end
 
