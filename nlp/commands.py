@@ -1,18 +1,14 @@
-"""Registry of the sub-commands beyond ``tag``; each module adds its own parser."""
+"""Registry of the sub-commands beyond ``tag``; each module adds its own parser.
+
+The modules import their heavy dependencies (pandas, scikit-learn, torch) inside
+the command functions, so registering them keeps ``tag`` fast.
+"""
 
 from __future__ import annotations
 
-import importlib
-
-COMMAND_MODULES = ("cli_compare", "cli_models", "cli_batch")
-
 
 def register(sub) -> None:
-    for name in COMMAND_MODULES:
-        try:
-            mod = importlib.import_module(f"{__package__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__package__}.{name}":
-                continue
-            raise
+    from . import cli_batch, cli_compare, cli_models
+
+    for mod in (cli_compare, cli_models, cli_batch):
         mod.register(sub)

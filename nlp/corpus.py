@@ -286,6 +286,26 @@ def _sniff_encoding(path: Path) -> str:
     return enc
 
 
+def _check_columns(path: Path, columns: list[str], id_column: str, text_column: str,
+                   metadata_columns: Iterable[str] | None) -> tuple[bool, tuple[str, ...]]:
+    """Validate the requested columns of a table input; returns (has id column, metadata columns).
+
+    A missing ``id`` column is allowed when it is the default (ids then come from row numbers).
+    """
+    if text_column not in columns:
+        raise UsageError(f"{path}: no text column {text_column!r}; columns: {', '.join(columns)}")
+    has_id = id_column in columns
+    if not has_id and id_column != "id":
+        raise UsageError(f"{path}: no id column {id_column!r}; columns: {', '.join(columns)}")
+    if metadata_columns is None:
+        return has_id, tuple(c for c in columns if c not in (id_column, text_column))
+    meta_cols = tuple(metadata_columns)
+    lacking = [c for c in meta_cols if c not in columns]
+    if lacking:
+        raise UsageError(f"{path}: no metadata column {', '.join(map(repr, lacking))}; columns: {', '.join(columns)}")
+    return has_id, meta_cols
+
+
 def csv_input(path: str | Path, id_column: str = "id", text_column: str = "text",
               metadata_columns: Iterable[str] | None = None, delimiter: str | None = None) -> CorpusInput:
     """One record per CSV row (header required; encoding sniffed as for text files; ``.tsv`` is tab-separated).
@@ -302,18 +322,7 @@ def csv_input(path: str | Path, id_column: str = "id", text_column: str = "text"
         header = next(csv.reader(fh, delimiter=delimiter), None)
     if not header:
         raise UsageError(f"{path}: empty CSV file (no header row)")
-    if text_column not in header:
-        raise UsageError(f"{path}: no text column {text_column!r}; columns: {', '.join(header)}")
-    has_id = id_column in header
-    if not has_id and id_column != "id":
-        raise UsageError(f"{path}: no id column {id_column!r}; columns: {', '.join(header)}")
-    if metadata_columns is None:
-        meta_cols = tuple(c for c in header if c not in (id_column, text_column))
-    else:
-        meta_cols = tuple(metadata_columns)
-        lacking = [c for c in meta_cols if c not in header]
-        if lacking:
-            raise UsageError(f"{path}: no metadata column {', '.join(map(repr, lacking))}; columns: {', '.join(header)}")
+    has_id, meta_cols = _check_columns(path, header, id_column, text_column, metadata_columns)
     pos = {c: i for i, c in enumerate(header)}
     stem = path.name
     csv.field_size_limit(2**31 - 1)
@@ -359,18 +368,7 @@ def parquet_input(path: str | Path, id_column: str = "id", text_column: str = "t
     except Exception as exc:  # pyarrow raises several types for a bad file
         raise UsageError(f"{path}: not a Parquet file ({exc})") from None
     names = list(pf.schema_arrow.names)
-    if text_column not in names:
-        raise UsageError(f"{path}: no text column {text_column!r}; columns: {', '.join(names)}")
-    has_id = id_column in names
-    if not has_id and id_column != "id":
-        raise UsageError(f"{path}: no id column {id_column!r}; columns: {', '.join(names)}")
-    if metadata_columns is None:
-        meta_cols = tuple(c for c in names if c not in (id_column, text_column))
-    else:
-        meta_cols = tuple(metadata_columns)
-        lacking = [c for c in meta_cols if c not in names]
-        if lacking:
-            raise UsageError(f"{path}: no metadata column {', '.join(map(repr, lacking))}; columns: {', '.join(names)}")
+    has_id, meta_cols = _check_columns(path, names, id_column, text_column, metadata_columns)
     columns = [text_column] + ([id_column] if has_id else []) + [c for c in meta_cols if c not in (id_column,)]
     stem = path.name
 

@@ -18,11 +18,10 @@ pair follows Gephi's spreadsheet import (``Id,Label`` / ``Source,Target,Type,Wei
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from .atomic import atomic_open
 from .document import Document
 from .labels import frame_ids, korean_name
 from .profile import Profile, corpus_profile, document_profile
@@ -67,30 +66,13 @@ def actor_frame_graph(source: Profile | Document | Iterable[Document], min_weigh
     return g
 
 
-def _atomic_open(path: str | Path):
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-    return p, tmp, fd
-
-
-def _commit(tmp: str, path: Path) -> None:
-    os.replace(tmp, path)
-
-
 def write_graphml(graph, path: str | Path) -> Path:
     """Write the graph as GraphML (atomically); returns the path."""
     import networkx as nx
 
-    p, tmp, fd = _atomic_open(path)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            nx.write_graphml(graph, fh, encoding="utf-8", prettyprint=True)
-        _commit(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+    with atomic_open(path, "wb") as fh:
+        nx.write_graphml(graph, fh, encoding="utf-8", prettyprint=True)
+    return Path(path)
 
 
 def network_rows(graph) -> tuple[list[dict], list[dict]]:
@@ -112,15 +94,9 @@ def write_csv(graph, nodes_path: str | Path, edges_path: str | Path) -> tuple[Pa
     nodes, edges = network_rows(graph)
     out = []
     for path, fields, rows in ((nodes_path, NODE_FIELDS, nodes), (edges_path, EDGE_FIELDS, edges)):
-        p, tmp, fd = _atomic_open(path)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                w = csv.DictWriter(fh, fieldnames=fields)
-                w.writeheader()
-                w.writerows(rows)
-            _commit(tmp, p)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        out.append(p)
+        with atomic_open(path, "w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=fields)
+            w.writeheader()
+            w.writerows(rows)
+        out.append(Path(path))
     return out[0], out[1]

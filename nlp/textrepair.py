@@ -377,7 +377,7 @@ def relayout(text: str) -> tuple[str, OffsetMap, tuple[Block, ...], str]:
     cur_lines = 0
     prev_raw = ""  # previous line of the current block, as in the source
 
-    def close_block(anchor: int) -> None:
+    def close_block() -> None:
         nonlocal cur_start, cur_lines
         if cur_start is None:
             return
@@ -424,7 +424,7 @@ def relayout(text: str) -> tuple[str, OffsetMap, tuple[Block, ...], str]:
             lead = ind if ind >= 2 else (1 if ln.startswith(" ") else 0)
             content_end = start + len(ln.rstrip())
             if new_block:
-                close_block(start)
+                close_block()
                 if blocks or b.n:
                     b.insert("\n", start)
                 cur_start = b.n
@@ -438,7 +438,7 @@ def relayout(text: str) -> tuple[str, OffsetMap, tuple[Block, ...], str]:
             cur_lines += 1
             prev_raw = ln
             prev_short = len(s) < 0.75 * width
-        close_block(len(text))
+        close_block()
         layout = "wrapped"
     else:
         for start, ln in lines:
@@ -446,14 +446,14 @@ def relayout(text: str) -> tuple[str, OffsetMap, tuple[Block, ...], str]:
             if not s or _PAGE_NUMBER.match(ln):
                 continue
             lead = len(ln) - len(ln.lstrip())
-            close_block(start)
+            close_block()
             if blocks:
                 b.insert("\n", start)
             cur_start = b.n
             b.copy(start + lead, start + len(ln.rstrip()))
             cur_lines = 1
             prev_raw = ln
-        close_block(len(text))
+        close_block()
         layout = "lines"
     out, m = b.finish()
     return out, m, tuple(blocks), layout

@@ -15,26 +15,14 @@ import argparse
 import datetime as dt
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
+
+from nlp.atomic import write_text_atomic
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_ESSAY = REPO.parent / "shared" / "seeds" / "000_a2316ee7125e2d43.txt"
 GOLD_DIR = REPO / "corpus" / "essay"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def build(essay: Path, sentences_tsv: Path, mentions_tsv: Path) -> dict:
@@ -87,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     except AnalyzerError as exc:
         print(f"build_reference_profile: {exc}", file=sys.stderr)
         return 1
-    write_atomic(args.out, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    write_text_atomic(args.out, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
     s = data["summary"]
     print(f"wrote {args.out}: {s['n_sentences']} sentences, {s['n_mentions']} mentions, "
           f"dimension shares {s['dimension_shares']}", file=sys.stderr)

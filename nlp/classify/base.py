@@ -17,14 +17,13 @@ Contract (tested for every backend):
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_open
 from ..errors import ModelError, UsageError
 from ..labels import codebook_version, dimension_ids, frame_ids
 
@@ -156,42 +155,16 @@ MODEL_FILE = "model.json"
 
 
 def write_json_atomic(path: Path, obj) -> None:
-    """Write JSON to a temp file in the same folder, then rename (an interrupted run leaves no half-file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, ensure_ascii=False, indent=1)
-            fh.write("\n")
-        _publish(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _publish(tmp: str, path: Path) -> None:
-    """Give the temp file the usual permissions (mkstemp makes it private), then rename it into place."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    os.replace(tmp, path)
+    """Write JSON atomically (an interrupted run leaves no half-file)."""
+    with atomic_open(path) as fh:
+        json.dump(obj, fh, ensure_ascii=False, indent=1)
+        fh.write("\n")
 
 
 def save_npz_atomic(path: Path, **arrays: np.ndarray) -> None:
     """``np.savez_compressed`` through a temp file and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-        _publish(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
 
 
 def load_npz(path: Path) -> dict[str, np.ndarray]:

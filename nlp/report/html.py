@@ -22,11 +22,10 @@ True
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..atomic import write_text_atomic
 from ..document import Document, Mention, Sentence
 from ..labels import codebook_version, dimension_ids, frame_ids, korean_name
 from ..profile import NONE, Comparison, display_name
@@ -452,15 +451,4 @@ def render_html(doc: Document, comparison: Comparison, graph=None, title: str | 
 
 def write_html(path: str | Path, doc: Document, comparison: Comparison, graph=None, title: str | None = None) -> Path:
     """Write the report atomically (temp file, then rename); returns the path."""
-    text = render_html(doc, comparison, graph, title)
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+    return write_text_atomic(path, render_html(doc, comparison, graph, title))

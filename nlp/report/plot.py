@@ -8,10 +8,9 @@ empty boxes.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from ..atomic import atomic_open
 from ..errors import ModelError
 from ..labels import dimension_ids, frame_ids
 from ..profile import NONE, Comparison, display_name
@@ -109,15 +108,9 @@ def plot_comparison(comparison: Comparison, path: str | Path, dpi: int = 120) ->
                      ha="left")
         fig.tight_layout()
         p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".png")
-        os.close(fd)
         try:
-            fig.savefig(tmp, dpi=dpi, format="png")
-            os.replace(tmp, p)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            with atomic_open(p, "wb") as fh:
+                fig.savefig(fh, dpi=dpi, format="png")
         finally:
             plt.close(fig)
     return p

@@ -1,0 +1,48 @@
+"""Atomic file writes: a temporary file in the target folder, then a rename.
+
+An interrupted run never leaves a half-written file that looks whole. The
+finished file gets the usual permissions (``mkstemp`` makes it private).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+
+@contextmanager
+def atomic_open(path: str | Path, mode: str = "w", newline: str | None = None) -> Iterator[IO]:
+    """Open a temporary file beside ``path``; on a clean exit it replaces ``path``.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> with atomic_open(p) as fh:
+    ...     _ = fh.write("미국")
+    >>> p.read_text(encoding="utf-8")
+    '미국'
+    """
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+    try:
+        kw = {} if "b" in mode else {"encoding": "utf-8", "newline": newline}
+        with os.fdopen(fd, mode, **kw) as fh:
+            yield fh
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: str | Path, text: str, newline: str | None = None) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically; returns the path."""
+    with atomic_open(path, "w", newline=newline) as fh:
+        fh.write(text)
+    return Path(path)
