@@ -1,8 +1,8 @@
 """A PNG chart of a comparison (document vs reference shares), drawn with matplotlib.
 
-Korean labels need a font with Hangul glyphs: :func:`korean_font` looks one up
-through ``matplotlib.font_manager`` (Noto Sans CJK from Debian's fonts-noto-cjk
-first) and fails with a clear error when there is none, rather than drawing
+Korean labels need a font with Hangul glyphs: :func:`~nlp.report.fonts.korean_font`
+finds one (a system font, or NanumGothic shipped by the ``koreanize-matplotlib``
+dependency) and fails with a clear error when there is none, rather than drawing
 empty boxes.
 """
 
@@ -11,55 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..atomic import atomic_open
+from ..compare import Comparison
 from ..errors import ModelError
 from ..labels import dimension_ids, frame_ids
-from ..profile import NONE, Comparison, display_name
+from ..profile import NONE, display_name
+from .fonts import korean_font
 
-PREFERRED_FONTS = ("Noto Sans CJK KR", "Noto Sans KR", "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC",
-                   "Source Han Sans KR", "NanumGothic", "NanumBarunGothic", "Malgun Gothic", "Apple SD Gothic Neo",
-                   "UnDotum", "Baekmuk Gulim")
-FILE_HINTS = ("notosanscjk", "notosanskr", "sourcehansans", "nanum", "malgun", "applesdgothic", "undotum", "baekmuk")
-HANGUL_PROBE = "한국어"
 DOC_COLOR, REF_COLOR = "#1e3a5f", "#a8b8cc"
-
-
-def _has_hangul(path: str) -> bool:
-    from matplotlib.ft2font import FT2Font
-
-    try:
-        font = FT2Font(path)
-    except (OSError, RuntimeError, ValueError):
-        return False
-    return all(font.get_char_index(ord(ch)) for ch in HANGUL_PROBE)
-
-
-def korean_font() -> str:
-    """The family name of an installed font that has Hangul glyphs.
-
-    Raises :class:`~nlp.errors.ModelError` naming the fonts looked for when none is installed.
-    """
-    from matplotlib import font_manager
-
-    def scan() -> dict[str, str]:
-        return {f.name: f.fname for f in font_manager.fontManager.ttflist}
-
-    fonts = scan()
-    for name in PREFERRED_FONTS:
-        if name in fonts and _has_hangul(fonts[name]):
-            return name
-    # The font cache may predate the font's installation: register matching system files.
-    for path in font_manager.findSystemFonts():
-        if any(h in Path(path).name.lower().replace("-", "").replace("_", "") for h in FILE_HINTS):
-            try:
-                font_manager.fontManager.addfont(path)
-            except (OSError, RuntimeError, ValueError):
-                continue
-    fonts = scan()
-    for name in PREFERRED_FONTS:
-        if name in fonts and _has_hangul(fonts[name]):
-            return name
-    raise ModelError("no font with Korean (Hangul) glyphs found for the PNG chart; looked for "
-                     f"{', '.join(PREFERRED_FONTS[:4])}, ...; install one, e.g. `apt-get install fonts-noto-cjk`")
 
 
 def plot_comparison(comparison: Comparison, path: str | Path, dpi: int = 120) -> Path:
