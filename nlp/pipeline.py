@@ -1,192 +1,61 @@
-"""Named stages that declare what they require and assign, and the pipeline that runs them.
+"""The pipeline: an ordered list of stages built from a configuration through the registry.
 
-A stage is a callable ``doc -> doc`` with ``name``, ``requires`` and
-``assigns``; ``pipe`` processes a stream (batched stages override it).  A
-missing prerequisite is an error when the pipeline is assembled, not deep
-inside a run.  Documents with ``status == "error"`` pass through untouched.
+The pipeline knows its stages only through the registry (:mod:`nlp.stage`) and its
+configuration (:mod:`nlp.config`): a missing prerequisite is an error when the pipeline is
+assembled, not deep inside a run.  ``Pipeline.from_config`` is the one way every command
+(``tag``, ``compare``, ``annotate`` on every engine, ``serve``) builds its pipeline.
+
+    >>> pipe = Pipeline.from_config("tokenize")
+    >>> [len(d.sentences) for d in pipe.pipe(["미국과 중국이 경쟁한다. 한국은 고민한다.", "유럽은 규제한다."])]
+    [2, 1]
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
-from .document import Document, Sentence, Source
-from .errors import AnalyzerError, InputError, ModelError, PipelineError
-from .textrepair import RepairedText, read_input, repair_text
+from .config import PipelineConfig, as_config
+from .document import Document
+from .errors import ModelError, PipelineError
+from .inputs import (
+    MAX_INPUT_BYTES,
+    document_from_bytes,
+    document_from_path,
+    document_from_repaired,
+    document_from_text,
+)
+from .stage import Stage, batched, get_stage_spec, import_plugin
 
-MAX_INPUT_BYTES = 50 * 1024 * 1024
-
-
-def batched(items: Iterable, size: int) -> Iterator[list]:
-    """Consecutive lists of at most ``size`` items (the last may be shorter).
-
-    >>> list(batched(range(5), 2))
-    [[0, 1], [2, 3], [4]]
-    """
-    it = iter(items)
-    while chunk := list(itertools.islice(it, size)):
-        yield chunk
-
-
-class Stage:
-    name: str = ""
-    requires: tuple[str, ...] = ()
-    assigns: tuple[str, ...] = ()
-
-    def process(self, doc: Document) -> Document:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def __call__(self, doc: Document) -> Document:
-        if not doc.ok:
-            return doc
-        try:
-            out = self.process(doc)
-        except AnalyzerError as exc:
-            return doc.with_error(f"{self.name}: {exc}")
-        return replace(out, stages=out.stages + (self.name,), models={**out.models, **self.model_info()})
-
-    def pipe(self, docs: Iterable[Document]) -> Iterator[Document]:
-        for d in docs:
-            yield self(d)
-
-    def model_info(self) -> dict[str, str]:
-        return {}
-
-
-# --------------------------------------------------------------------------- documents from input
-
-def document_from_repaired(doc_id: str, rep: RepairedText, path: str | None = None,
-                           metadata: dict | None = None) -> Document:
-    return Document(
-        id=doc_id, text=rep.text, source=Source(path, rep.encoding, rep.layout),
-        paragraphs=tuple((b.start, b.end, b.kind) for b in rep.blocks), metadata=metadata or {},
-        repaired=rep, stages=("repair",),
-    )
-
-
-def document_from_text(text: str, doc_id: str = "doc", metadata: dict | None = None,
-                       name: str = "") -> Document:
-    """A document from a Python string (already decoded).
-
-    >>> document_from_text("미국과 중국.", "d1").paragraphs
-    ((0, 7, 'paragraph'),)
-    """
-    try:
-        rep = repair_text(text, "str", name)
-    except InputError as exc:
-        return Document(id=doc_id, source=Source(name or None, "str"), metadata=metadata or {},
-                        status="error", error=str(exc))
-    return document_from_repaired(doc_id, rep, name or None, metadata)
-
-
-def document_from_bytes(data: bytes, doc_id: str, name: str, metadata: dict | None = None) -> Document:
-    try:
-        rep = read_input(data, name)
-    except InputError as exc:
-        return Document(id=doc_id, source=Source(name, None), metadata=metadata or {}, status="error",
-                        error=str(exc))
-    return document_from_repaired(doc_id, rep, name, metadata)
-
-
-def document_from_path(path: str | Path, doc_id: str | None = None) -> Document:
-    """Read one file; any problem becomes an error document, never an exception."""
-    p = Path(path)
-    did = doc_id or p.stem or str(p)
-    try:
-        if p.is_dir():
-            raise InputError(f"{p}: is a directory, not a file")
-        size = p.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise InputError(f"{p}: {size:,} bytes is over the {MAX_INPUT_BYTES:,}-byte limit for one document")
-        data = p.read_bytes()
-    except FileNotFoundError:
-        return Document(id=did, source=Source(str(p), None), status="error", error=f"{p}: no such file")
-    except InputError as exc:
-        return Document(id=did, source=Source(str(p), None), status="error", error=str(exc))
-    except OSError as exc:
-        return Document(id=did, source=Source(str(p), None), status="error", error=f"{p}: {exc.strerror}")
-    return document_from_bytes(data, did, str(p))
-
-
-# --------------------------------------------------------------------------- tokenization stage
-
-class Tokenizer(Stage):
-    """Sentences and morphemes from Kiwi, one pass, batched across documents."""
-
-    name = "tokenize"
-    requires = ("text",)
-    assigns = ("sentences", "morphemes")
-
-    def __init__(self, batch_docs: int = 64) -> None:
-        self.batch_docs = batch_docs
-
-    def model_info(self) -> dict[str, str]:
-        from .tokenize import kiwi_version
-
-        return {"tokenizer": f"kiwipiepy-{kiwi_version()}"}
-
-    def __call__(self, doc: Document) -> Document:
-        return next(self.pipe([doc]))
-
-    def pipe(self, docs: Iterable[Document]) -> Iterator[Document]:
-        from .tokenize import tokenize_blocks
-
-        info = self.model_info()
-        for chunk in batched(docs, self.batch_docs):
-            blocks = [(i, k, p[0], p[1]) for i, d in enumerate(chunk) if d.ok for k, p in enumerate(d.paragraphs)]
-            results = tokenize_blocks((chunk[i].text[a:b] for i, _k, a, b in blocks), (a for _i, _k, a, _b in blocks))
-            per_doc: dict[int, list[Sentence]] = {}
-            for (i, k, _a, _b), sents in zip(blocks, results):
-                text = chunk[i].text
-                out = per_doc.setdefault(i, [])
-                for s, e, morphs in sents:
-                    out.append(Sentence(len(out), s, e, text[s:e], k, morphs))
-            for i, d in enumerate(chunk):
-                if not d.ok:
-                    yield d
-                    continue
-                yield replace(d, sentences=tuple(per_doc.get(i, ())), stages=d.stages + (self.name,),
-                              models={**d.models, **info})
-
-
-# --------------------------------------------------------------------------- registry and pipeline
-
+# stages of the shipped default configuration, in order (kept for callers of the old API)
 STAGE_ORDER = ("tokenize", "dimensions", "actors", "frames")
 
 
-def _make_dimensions(**kw) -> Stage:
-    from .classify import ClassifierStage
-
-    return ClassifierStage.default("dimensions", explain=kw.get("explain", False))
-
-
-def _make_frames(**kw) -> Stage:
-    from .classify import ClassifierStage
-
-    return ClassifierStage.default("frames", explain=kw.get("explain", False))
-
-
-def _make_actors(**kw) -> Stage:
-    from .actors import ActorStage
-
-    return ActorStage(lexicon_paths=tuple(kw.get("lexicons", ())), nested=kw.get("nested", False))
-
-
-FACTORIES: dict[str, Callable[..., Stage]] = {
-    "tokenize": lambda **kw: Tokenizer(),
-    "dimensions": _make_dimensions,
-    "actors": _make_actors,
-    "frames": _make_frames,
-}
+def _as_documents(items: Iterable[Any]) -> Iterator[Document]:
+    """Documents pass through; strings become documents (ids from a pandas index when there is one)."""
+    is_series = hasattr(items, "iloc") and hasattr(items, "index")  # a pandas Series: ids from its index
+    values = items.tolist() if is_series else items
+    labels = iter(items.index) if is_series else None
+    for i, item in enumerate(values):
+        label = next(labels) if labels is not None else i
+        if isinstance(item, Document):
+            yield item
+        elif isinstance(item, str):
+            yield document_from_text(item, f"doc-{label}")
+        else:
+            raise PipelineError(f"pipeline input #{i} is a {type(item).__name__}; expected a Document or a str")
 
 
 class Pipeline:
-    """An ordered list of stages, checked for prerequisites at assembly time."""
+    """An ordered list of stages, checked for prerequisites at assembly time.
 
-    def __init__(self, stages: list[Stage], missing: dict[str, str] | None = None) -> None:
+    ``missing`` maps stages that could not be built (not installed) to the reason;
+    ``config`` is the resolved configuration (every parameter, absolute paths).
+    """
+
+    def __init__(self, stages: list[Stage], missing: dict[str, str] | None = None,
+                 config: Mapping[str, Any] | None = None) -> None:
         have = {"text"}
         for st in stages:
             lacking = [r for r in st.requires if r not in have]
@@ -196,37 +65,110 @@ class Pipeline:
             have.update(st.assigns)
         self.stages = stages
         self.missing = dict(missing or {})
+        self.config: dict[str, Any] = dict(config or {
+            "name": "custom", "stages": [{"factory": s.name, "name": s.name, "config": {}} for s in stages]})
 
     @property
     def names(self) -> tuple[str, ...]:
+        """Names of the stages that were built."""
         return tuple(s.name for s in self.stages)
 
-    @classmethod
-    def default(cls, stages: Iterable[str] = STAGE_ORDER, strict: bool = False, **kw) -> Pipeline:
-        """Build the named stages; stages that cannot be built are listed as not installed.
+    # ------------------------------------------------------------------ building
 
-        With ``strict`` a stage that cannot be built raises instead.
+    @classmethod
+    def from_config(cls, config: PipelineConfig | Mapping | str | Path | None = None, *,
+                    strict: bool = False) -> Pipeline:
+        """Build the stages a configuration lists (a :class:`PipelineConfig`, its dict, a shipped name or a path).
+
+        A stage that cannot be built (model or extra not installed) is listed in ``missing``;
+        with ``strict`` it raises instead.
         """
-        built, missing = [], {}
-        for name in stages:
-            if name not in FACTORIES:
-                raise PipelineError(f"unknown stage {name!r}; known: {', '.join(STAGE_ORDER)}")
+        cfg = as_config(config)
+        base = Path(cfg.base_dir) if cfg.base_dir else None
+        for module in cfg.imports:
+            import_plugin(module, base)
+        built: list[Stage] = []
+        missing: dict[str, str] = {}
+        resolved_stages = []
+        for sc in cfg.stages:
+            spec = get_stage_spec(sc.factory)
+            params = cfg.resolved_params(sc, spec.default_config)
+            resolved_stages.append({"factory": sc.factory, "name": sc.name, "config": params})
             try:
-                built.append(FACTORIES[name](**kw))
+                stage = spec.factory(**params)
             except (ImportError, ModelError, FileNotFoundError) as exc:
                 if strict:
-                    raise ModelError(f"stage {name!r} is not installed: {exc}") from exc
-                missing[name] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return cls(built, missing)
+                    raise ModelError(f"stage {sc.name!r} is not installed: {exc}") from exc
+                missing[sc.name] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                continue
+            except TypeError as exc:
+                raise PipelineError(f"stage {sc.name!r}: factory {sc.factory!r} rejected its parameters ({exc})") \
+                    from None
+            if not isinstance(stage, Stage):
+                raise PipelineError(f"factory {sc.factory!r} returned {type(stage).__name__}, not a Stage")
+            stage.name = sc.name
+            if spec.requires and not stage.requires:
+                stage.requires = spec.requires
+            if spec.assigns and not stage.assigns:
+                stage.assigns = spec.assigns
+            built.append(stage)
+        resolved = {"format": "kdiscourse.pipeline/1", "name": cfg.name, "description": cfg.description,
+                    "source": cfg.source, "imports": [str(Path(base, m).resolve()) if base and m.endswith(".py")
+                                                      else m for m in cfg.imports],
+                    "stages": resolved_stages, "not_selected": list(cfg.not_selected)}
+        return cls(built, missing, resolved)
 
-    def __call__(self, doc: Document) -> Document:
+    @classmethod
+    def default(cls, stages: Iterable[str] | None = None, strict: bool = False, *, pipeline: str | None = None,
+                lexicons: Iterable[str] = (), nested: bool = False, explain: bool = False,
+                models: str | Path | None = None) -> Pipeline:
+        """The shipped default configuration (or ``pipeline``), with the usual command-line overrides.
+
+        ``stages`` keeps only the named stages; ``lexicons`` adds user actor lexicons; ``explain``
+        records the cues behind each label; ``models`` points the classifiers at a folder written
+        by ``train --output-dir``.
+        """
+        return cls.from_config(configure(pipeline, stages=stages, lexicons=lexicons, nested=nested,
+                                         explain=explain, models=models), strict=strict)
+
+    # ------------------------------------------------------------------ running
+
+    def __call__(self, doc: Document | str) -> Document:
         return next(self.pipe([doc]))
 
-    def pipe(self, docs: Iterable[Document]) -> Iterator[Document]:
-        stream: Iterable[Document] = docs
+    def pipe(self, docs: Iterable[Document | str]) -> Iterator[Document]:
+        """Run the stages over a stream of documents or strings (a list, a generator, a pandas Series)."""
+        stream: Iterable[Document] = _as_documents(docs)
         for st in self.stages:
             stream = st.pipe(stream)
         return iter(stream)
 
     def all_stage_names(self) -> tuple[str, ...]:
-        return tuple(STAGE_ORDER)
+        """Every stage the configuration names (built or not), for the ``stages`` field of the output."""
+        names = tuple(s["name"] for s in self.config.get("stages", ())) or self.names
+        return names + tuple(self.config.get("not_selected", ()))
+
+
+def configure(pipeline: PipelineConfig | str | Path | None = None, *, stages: Iterable[str] | None = None,
+              lexicons: Iterable[str] = (), nested: bool = False, explain: bool = False,
+              models: str | Path | None = None) -> PipelineConfig:
+    """A configuration (shipped name, path or object) with the common overrides applied."""
+    cfg = as_config(pipeline)
+    if stages:
+        cfg = cfg.select(list(stages))
+    lexicons = [str(Path(p).resolve()) for p in lexicons]
+    if lexicons:
+        cfg = cfg.add_to_list("actors", "lexicons", lexicons)
+    if nested:
+        cfg = cfg.with_params("actors", nested=True)
+    if explain:
+        cfg = cfg.with_params("dimensions", explain=True).with_params("frames", explain=True)
+    if models:
+        cfg = cfg.with_models(models)
+    return cfg
+
+
+__all__ = [
+    "MAX_INPUT_BYTES", "STAGE_ORDER", "Pipeline", "Stage", "batched", "configure", "document_from_bytes",
+    "document_from_path", "document_from_repaired", "document_from_text",
+]

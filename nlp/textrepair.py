@@ -52,6 +52,7 @@ class OffsetMap:
 
     @classmethod
     def identity(cls, length: int) -> OffsetMap:
+        """The map of a verbatim copy of a text of ``length`` characters."""
         m = cls(length, length)
         m.starts.append(0)
         m.src.append(0)
@@ -59,7 +60,26 @@ class OffsetMap:
         m.verbatim.append(True)
         return m
 
+    def is_identity(self) -> bool:
+        """True when the derived text is a verbatim copy of the source."""
+        return self.length == self.src_length and len(self.starts) == 1 and self.verbatim[0] \
+            and self.starts[0] == 0 and self.src[0] == 0
+
+    def to_dict(self) -> dict:
+        """JSON form: lengths and the pieces ``[start, src, src_end, verbatim]``."""
+        return {"length": self.length, "src_length": self.src_length,
+                "pieces": [[a, b, c, int(v)] for a, b, c, v in zip(self.starts, self.src, self.src_end, self.verbatim)]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> OffsetMap:
+        """Rebuild a map from :meth:`to_dict` output."""
+        m = cls(int(d["length"]), int(d["src_length"]))
+        for a, b, c, v in d["pieces"]:
+            m.add(int(a), int(b), bool(v), int(c))
+        return m
+
     def add(self, start: int, src: int, verbatim: bool, src_end: int | None = None) -> None:
+        """Append a piece starting at derived position ``start`` (a copy or an insertion anchored at ``src``)."""
         self.starts.append(start)
         self.src.append(src)
         self.src_end.append(src + 1 if src_end is None else src_end)
@@ -128,6 +148,7 @@ class Block:
 
 @dataclass(frozen=True)
 class RepairedText:
+    """Repaired text with its raw input, encoding, layout, blocks and the offset maps back to the raw input."""
     raw: str
     text: str
     encoding: str
@@ -144,6 +165,7 @@ class RepairedText:
 
     @property
     def paragraphs(self) -> tuple[Block, ...]:
+        """The paragraph blocks (headings left out)."""
         return tuple(b for b in self.blocks if b.kind == "paragraph")
 
 
@@ -196,6 +218,7 @@ def decode_bytes(data: bytes, name: str = "<input>") -> tuple[str, str]:
 
 
 def looks_like_html(text: str, name: str = "") -> bool:
+    """True when the text (or its file name) says HTML."""
     if name.lower().endswith((".html", ".htm", ".xhtml")):
         return True
     head = text[:512].lstrip().lower()

@@ -1,4 +1,4 @@
-"""The only module that imports kiwipiepy.
+"""The only module that imports kiwipiepy; also the ``tokenize`` stage.
 
 One Kiwi instance per process, created lazily and reused, with the actor
 lexicon's single-word names as a user dictionary so that 오픈AI or 국가AI위원회
@@ -12,8 +12,10 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 
-from .document import Morpheme
+from .document import Document, Morpheme, Sentence
+from .stage import Stage, batched
 
 _LOCK = threading.Lock()
 _KIWI = None
@@ -58,6 +60,7 @@ def get_kiwi(num_workers: int | None = None):
 
 
 def kiwi_version() -> str:
+    """The installed kiwipiepy version."""
     import kiwipiepy
 
     return kiwipiepy.__version__
@@ -144,3 +147,40 @@ def _reattach_quoted_tails(sents: list[list]) -> list[list]:
             sents[k] = toks[:last_sf + 1]
             sents[k + 1] = tail + sents[k + 1]
     return sents
+
+
+class Tokenizer(Stage):
+    """Sentences and morphemes from Kiwi, one pass, batched across documents."""
+
+    name = "tokenize"
+    requires = ("text",)
+    assigns = ("sentences", "morphemes")
+
+    def __init__(self, batch_docs: int = 64) -> None:
+        self.batch_docs = batch_docs
+
+    def model_info(self) -> dict[str, str]:
+        """The tokenizer's name and version."""
+        return {"tokenizer": f"kiwipiepy-{kiwi_version()}"}
+
+    def __call__(self, doc: Document) -> Document:
+        return next(self.pipe([doc]))
+
+    def pipe(self, docs: Iterable[Document]) -> Iterator[Document]:
+        """Tokenize a stream, handing Kiwi the paragraphs of up to ``batch_docs`` documents at once."""
+        info = self.model_info()
+        for chunk in batched(docs, self.batch_docs):
+            blocks = [(i, k, p[0], p[1]) for i, d in enumerate(chunk) if d.ok for k, p in enumerate(d.paragraphs)]
+            results = tokenize_blocks((chunk[i].text[a:b] for i, _k, a, b in blocks), (a for _i, _k, a, _b in blocks))
+            per_doc: dict[int, list[Sentence]] = {}
+            for (i, k, _a, _b), sents in zip(blocks, results):
+                text = chunk[i].text
+                out = per_doc.setdefault(i, [])
+                for s, e, morphs in sents:
+                    out.append(Sentence(len(out), s, e, text[s:e], k, morphs))
+            for i, d in enumerate(chunk):
+                if not d.ok:
+                    yield d
+                    continue
+                yield replace(d, sentences=tuple(per_doc.get(i, ())), stages=d.stages + (self.name,),
+                              models={**d.models, **info})

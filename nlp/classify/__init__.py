@@ -20,13 +20,9 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from pathlib import Path
 
-from ..errors import AnalyzerError, ModelError
-from ..labels import models_dir
-from ..pipeline import Stage, batched
+from ..errors import ModelError
 from .base import MODEL_FILE, TASKS, SentenceClassifier, SentenceItem, read_model_json, task_labels
 
 BACKENDS: dict[str, str] = {
@@ -39,7 +35,7 @@ BACKENDS: dict[str, str] = {
 META_FILES = (MODEL_FILE, "kdiscourse_meta.json")
 
 __all__ = [
-    "BACKENDS", "TASKS", "ClassifierStage", "LinearClassifier", "RuleClassifier", "SentenceClassifier",
+    "BACKENDS", "TASKS", "LinearClassifier", "RuleClassifier", "SentenceClassifier",
     "SentenceItem", "backend_class", "load_model", "model_backend", "task_labels",
 ]
 
@@ -89,86 +85,3 @@ def __getattr__(name: str):
     if name == "LinearClassifier":
         return backend_class("linear")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class ClassifierStage(Stage):
-    """Pipeline stage: classify every sentence of each document for one task.
-
-    Writes ``Sentence.<task>`` (labels whose probability reaches the model's threshold),
-    merges the probabilities into ``Sentence.scores`` (rounded to 4 decimals) and, with
-    ``explain``, the cues behind each chosen label into ``Sentence.explanations``.
-    """
-
-    requires = ("sentences",)
-
-    def __init__(self, task: str, model: SentenceClassifier, explain: bool = False, batch_docs: int = 32,
-                 explain_k: int = 5) -> None:
-        if task not in TASKS:
-            raise ModelError(f"unknown task {task!r}; allowed: {', '.join(TASKS)}")
-        if model.task != task:
-            raise ModelError(f"model is for task {model.task!r}, stage is for {task!r}")
-        self.task = task
-        self.name = task
-        self.assigns = (task,)
-        self.model = model
-        self.explain = explain
-        self.batch_docs = batch_docs
-        self.explain_k = explain_k
-
-    @classmethod
-    def default(cls, task: str, explain: bool = False, path: str | Path | None = None) -> ClassifierStage:
-        """The shipped model from ``models/<task>/`` (ModelError if it is missing)."""
-        if task not in TASKS:
-            raise ModelError(f"unknown task {task!r}; allowed: {', '.join(TASKS)}")
-        p = Path(path) if path is not None else models_dir() / task
-        if not any((p / f).is_file() for f in META_FILES):
-            raise ModelError(f"no {task} model at {p}; run `kdiscourse train` to build it")
-        return cls(task, load_model(p, task=task), explain=explain)
-
-    def model_info(self) -> dict[str, str]:
-        return {self.task: self.model.version}
-
-    def process(self, doc):
-        """Annotate one document (``Stage.__call__`` adds the stage name and model info)."""
-        from .data import items_from_document
-
-        items = items_from_document(doc)
-        return self._annotate(doc, items, self.model.predict_proba(items) if items else [])
-
-    def _annotate(self, doc, items, proba):
-        """Write labels and scores. Codebook §2 rule 4: sentences of heading blocks
-        (titles, bylines, section headings) get no label; their scores are kept."""
-        labels, thr = self.model.labels, self.model.thresholds_
-        headings = {k for k, (_a, _b, kind) in enumerate(doc.paragraphs) if kind == "heading"}
-        sents = []
-        for s, item, p in zip(doc.sentences, items, proba):
-            chosen = () if s.paragraph in headings else tuple(lab for lab, pj, tj in zip(labels, p, thr) if pj >= tj)
-            kw = {self.task: chosen, "scores": {**s.scores, **{lab: round(float(pj), 4) for lab, pj in zip(labels, p)}}}
-            if self.explain and chosen:
-                why = {lab: tuple(self.model.explain(item, lab, self.explain_k)) for lab in chosen}
-                kw["explanations"] = {**s.explanations, **why}
-            sents.append(replace(s, **kw))
-        return replace(doc, sentences=tuple(sents))
-
-    def pipe(self, docs: Iterable) -> Iterator:
-        """Annotate a stream; the sentences of up to ``batch_docs`` documents are predicted in one batch."""
-        from .data import items_from_document
-
-        info = self.model_info()
-        for chunk in batched(docs, self.batch_docs):
-            per_doc = [items_from_document(d) if d.ok else [] for d in chunk]
-            flat = [x for items in per_doc for x in items]
-            try:
-                proba = self.model.predict_proba(flat) if flat else []
-            except AnalyzerError as exc:
-                for d in chunk:
-                    yield d.with_error(f"{self.name}: {exc}") if d.ok else d
-                continue
-            pos = 0
-            for d, items in zip(chunk, per_doc):
-                if not d.ok:
-                    yield d
-                    continue
-                out = self._annotate(d, items, proba[pos:pos + len(items)])
-                pos += len(items)
-                yield replace(out, stages=out.stages + (self.name,), models={**out.models, **info})

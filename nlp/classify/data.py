@@ -18,9 +18,6 @@ Splits:
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,9 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, UsageError
+from ..formats import files_sha256, read_gold_tsv, read_team_jsonl, sentence_sha, team_files
+from ..resources import REPO_ROOT
 from .base import TASKS, SentenceItem, task_labels
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO_ROOT
 TEAM_DIR = REPO / "corpus" / "team"
 ESSAY_GOLD = REPO / "corpus" / "essay" / "sentences.tsv"
 ESSAY_TEXT = REPO.parent / "shared" / "seeds" / "000_a2316ee7125e2d43.txt"
@@ -58,12 +57,14 @@ class LabelledData:
         return len(self.items)
 
     def subset(self, idx: Sequence[int] | np.ndarray) -> LabelledData:
+        """The items and labels at the given positions."""
         idx = np.asarray(idx, dtype=int)
         return LabelledData(tuple(self.items[i] for i in idx), {t: y[idx] for t, y in self.Y.items()},
                             self.doc_ids[idx], self.strata[idx], self.data_hash, self.sources, dict(self.meta))
 
     @property
     def n_documents(self) -> int:
+        """Number of distinct documents."""
         return len(set(self.doc_ids.tolist()))
 
 
@@ -74,20 +75,13 @@ def corpus_files(root: str | Path | None = None) -> list[Path]:
     ['analysis.jsonl', 'assembly.jsonl']
     """
     root = Path(root) if root is not None else TEAM_DIR
-    files = sorted(root.glob("*.jsonl"))
-    if not files:
-        raise InputError(f"{root}: no *.jsonl corpus files found")
-    return files
+    if root == TEAM_DIR and not root.is_dir():
+        raise InputError(f"{root}: the team corpus is not here (an installed package has no corpus/); "
+                         "name a corpus folder")
+    return team_files(root)
 
 
-def corpus_sha256(files: Sequence[str | Path]) -> str:
-    """sha256 over the files' names and contents, in sorted name order (the training-data hash)."""
-    h = hashlib.sha256()
-    for f in sorted(Path(p) for p in files):
-        h.update(f.name.encode("utf-8") + b"\0")
-        h.update(f.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
+corpus_sha256 = files_sha256
 
 
 def labels_matrix(label_sets: Sequence[Sequence[str]], task: str) -> np.ndarray:
@@ -158,20 +152,11 @@ def load_team_corpus(root: str | Path | None = None, tokenize: bool = True,
     doc_spans: list[tuple[str, int, int]] = []
     seen: set[str] = set()
     for f in files:
-        n_docs = 0
-        for ln, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            if max_docs_per_file is not None and n_docs >= max_docs_per_file:
-                break
-            n_docs += 1
-            try:
-                d = json.loads(line)
-                did, sents = str(d["id"]), d["sentences"]
-            except (ValueError, KeyError, TypeError) as exc:
-                raise InputError(f"{f}:{ln}: not a corpus document ({exc})") from None
+        for rec in read_team_jsonl(f, max_docs_per_file):
+            d = rec.data
+            did, sents = str(d["id"]), d["sentences"]
             if did in seen:
-                raise InputError(f"{f}:{ln}: duplicate document id {did!r}")
+                raise InputError(f"{f}:{rec.line}: duplicate document id {did!r}")
             seen.add(did)
             start = len(texts)
             for s in sents:
@@ -192,46 +177,6 @@ def load_team_corpus(root: str | Path | None = None, tokenize: bool = True,
 
 # --------------------------------------------------------------------------- essay gold
 
-_SPLIT_LABELS = re.compile(r"[\s,;|]+")
-
-
-def _parse_labels(cell: str, task: str) -> list[str]:
-    return [x for x in _SPLIT_LABELS.split(cell.strip()) if x and x not in {"-", "none", "—"}]
-
-
-def sentence_sha(text: str) -> str:
-    """The short sentence hash used in the essay gold (sha1, 12 hex digits)."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
-
-
-def read_gold_tsv(path: str | Path) -> list[dict]:
-    """Rows of a sentence gold TSV (columns ``index start end sha dimensions frames note``)."""
-    p = Path(path)
-    try:
-        lines = p.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
-    rows = [ln.split("\t") for ln in lines if ln.strip() and not ln.startswith("#")]
-    if not rows:
-        raise InputError(f"{p}: empty gold file")
-    head = [c.strip().lower() for c in rows[0]]
-    need = ("start", "end", "dimensions", "frames")
-    if not all(c in head for c in need):
-        raise InputError(f"{p}: header {rows[0]} lacks columns {', '.join(c for c in need if c not in head)}; "
-                         "expected index start end sha dimensions frames note")
-    out = []
-    for r in rows[1:]:
-        rec = dict(zip(head, (c.strip() for c in r)))
-        try:
-            out.append({"index": int(rec.get("index") or -1), "start": int(rec["start"]), "end": int(rec["end"]),
-                        "sha": rec.get("sha", ""),
-                        "dimensions": _parse_labels(rec.get("dimensions", ""), "dimensions"),
-                        "frames": _parse_labels(rec.get("frames", ""), "frames")})
-        except (KeyError, ValueError) as exc:
-            raise InputError(f"{p}: bad row {r!r} ({exc})") from None
-    return out
-
-
 def load_essay_gold(gold: str | Path = ESSAY_GOLD, essay: str | Path = ESSAY_TEXT) -> LabelledData:
     """The essay's gold sentences as :class:`LabelledData` (one document, id ``essay``).
 
@@ -240,10 +185,11 @@ def load_essay_gold(gold: str | Path = ESSAY_GOLD, essay: str | Path = ESSAY_TEX
     and, where given, checked against the sentence hash.  Sentences without a
     gold row are left out.
     """
-    from ..pipeline import Pipeline, document_from_path
+    from ..inputs import document_from_path
+    from ..tokenize import Tokenizer
 
     rows = read_gold_tsv(gold)
-    doc = Pipeline.default(["tokenize"], strict=True)(document_from_path(essay, "essay"))
+    doc = Tokenizer()(document_from_path(essay, "essay"))
     if not doc.ok:
         raise InputError(f"essay: {doc.error}")
     by_span = {(s.start, s.end): s for s in doc.sentences}

@@ -30,17 +30,15 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
+from ..formats import load_npz, model_file_path, save_npz_atomic, write_json_atomic
 from ..labels import codebook_version
 from .base import (
     SentenceClassifier,
     SentenceItem,
     context_morphemes,
     item_morphemes,
-    load_npz,
     read_model_json,
-    save_npz_atomic,
     tune_thresholds,
-    write_json_atomic,
 )
 
 SKIP_TAGS = frozenset({"SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "SB", "W_URL", "W_EMAIL", "W_HASHTAG",
@@ -307,6 +305,7 @@ class LinearClassifier(SentenceClassifier):
                 "char_weight": self.char_weight}
 
     def save(self, path) -> None:
+        """Write ``model.json`` (parameters, features, thresholds) and ``weights.npz`` atomically."""
         self._check_fitted()
         path = Path(path)
         save_npz_atomic(path / "weights.npz", idf=np.asarray(self.idf_, dtype=np.float32),
@@ -321,13 +320,14 @@ class LinearClassifier(SentenceClassifier):
 
     @classmethod
     def load(cls, path) -> LinearClassifier:
+        """Read a saved linear model; shapes, finiteness and codebook labels are checked."""
         path = Path(path)
         meta = read_model_json(path, backend=cls.backend)
         try:
             params = dict(meta["params"])
             params["char_ngrams"] = tuple(params["char_ngrams"])
             clf = cls(meta["task"], **params)
-            arrays = load_npz(path / meta.get("weights", "weights.npz"))
+            arrays = load_npz(model_file_path(path, meta.get("weights", "weights.npz")))
             clf.idf_, clf.coef_, clf.intercept_ = arrays["idf"], arrays["coef"], arrays["intercept"]
             clf.features_ = list(meta["features"])
             clf.thresholds_ = np.asarray(meta["thresholds"], dtype=float)

@@ -32,14 +32,16 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
+from ..formats import write_json_atomic
 from ..labels import codebook_version, models_dir
-from .base import SentenceClassifier, SentenceItem, item_morphemes, read_model_json, tune_thresholds, write_json_atomic
+from .base import SentenceClassifier, SentenceItem, item_morphemes, read_model_json, tune_thresholds
 
 _SPACE = re.compile(r"\s+")
 EXPAND_TAGS = ("NNG", "NNP")
 
 
 def default_cues_path() -> Path:
+    """The shipped cue lexicon (``cues.json`` of the shipped data)."""
     return models_dir() / "cues.json"
 
 
@@ -207,6 +209,7 @@ class RuleClassifier(SentenceClassifier):
     # ------------------------------------------------------------------ persistence (JSON only)
 
     def save(self, path) -> None:
+        """Write the effective cue table and thresholds to ``model.json``."""
         self._check_fitted()
         write_json_atomic(Path(path) / "model.json", {
             "backend": self.backend, "task": self.task, "labels": list(self.labels),
@@ -220,6 +223,7 @@ class RuleClassifier(SentenceClassifier):
 
     @classmethod
     def load(cls, path) -> RuleClassifier:
+        """Read a saved rule model."""
         meta = read_model_json(path, backend=cls.backend)
         try:
             clf = cls(meta["task"], **meta.get("params", {}))

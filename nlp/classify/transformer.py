@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError, UsageError
+from ..formats import write_json_atomic
 from ..labels import codebook_version
 from .base import (
     TASKS,
@@ -36,7 +37,6 @@ from .base import (
     item_morphemes,
     task_labels,
     tune_thresholds,
-    write_json_atomic,
 )
 
 META_FILE = "kdiscourse_meta.json"
