@@ -1,3 +1,4 @@
+"""``python -m nlp``: the same command line as ``kdiscourse``."""
 import sys
 
 from .cli import main

@@ -17,7 +17,6 @@ Everything returns plain dicts (JSON-ready); :func:`render_table` and
 
 from __future__ import annotations
 
-import json
 import math
 import platform
 from collections import Counter
@@ -27,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError, UsageError
+from .formats import read_gold_tsv, read_json_file, read_team_jsonl, validate_team_document
 from .labels import codebook_version
 
 NONE = "(none)"
@@ -197,30 +197,19 @@ def read_annotations(path: str | Path) -> dict[tuple, dict[str, set]]:
         return merged
     out: dict[tuple, dict[str, set]] = {}
     if p.suffix == ".tsv":
-        from .classify.data import read_gold_tsv
-
         for r in read_gold_tsv(p):
             out[(r["start"], r["end"])] = {"dimensions": set(r["dimensions"]), "frames": set(r["frames"])}
         return out
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: cannot read annotation file ({exc})") from None
-    try:
-        if p.suffix == ".json":
-            loaded = json.loads(text)
-            docs = loaded if isinstance(loaded, list) else [loaded]
-        else:
-            docs = [json.loads(ln) for ln in text.splitlines() if ln.strip()]
-    except ValueError as exc:
-        raise InputError(f"{p}: not JSON/JSONL ({exc}); expected team-corpus JSONL, tag JSON or gold TSV") from None
+    if p.suffix == ".json":
+        loaded = read_json_file(p, "annotation file")
+        docs = [validate_team_document(d, f"{p}: document {i}")
+                for i, d in enumerate(loaded if isinstance(loaded, list) else [loaded])]
+    else:
+        docs = [rec.data for rec in read_team_jsonl(p)]
     for d in docs:
-        try:
-            for i, s in enumerate(d["sentences"]):
-                key = (str(d["id"]), int(s.get("index", i)))
-                out[key] = {"dimensions": set(s.get("dimensions", ())), "frames": set(s.get("frames", ()))}
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise InputError(f"{p}: document without id/sentences ({exc})") from None
+        for i, s in enumerate(d["sentences"]):
+            key = (str(d["id"]), int(s.get("index", i)))
+            out[key] = {"dimensions": set(s.get("dimensions", ())), "frames": set(s.get("frames", ()))}
     return out
 
 
@@ -348,24 +337,30 @@ def evaluate_many(factories: Mapping[str, Factory], tasks: Sequence[str], settin
 
 # --------------------------------------------------------------------------- training the shipped models
 
+DEFAULT_TRAIN_DIR = "kdiscourse-models"
+
+
 def train_models(backend: str = "linear", tasks: Sequence[str] = ("dimensions", "frames"),
                  out_dir: str | Path | None = None, corpus_dir: str | Path | None = None,
                  essay_gold: str | Path | None = None, essay_text: str | Path | None = None,
                  params: Mapping | None = None, progress: Callable[[str], None] | None = None,
-                 baseline: str | None = "rules") -> dict:
-    """Reproduce the shipped models: for each task, fit ``backend`` on the training part of the fixed
+                 baseline: str | None = "rules", allow_shipped: bool = False) -> dict:
+    """Train models like the shipped ones into ``out_dir`` (default ``./kdiscourse-models``): for each task, fit ``backend`` on the training part of the fixed
     split and score it on the test part, then fit on all team documents and save to ``<out_dir>/<task>/``
     with ``metrics.json``.  The essay gold (if present) scores the final model; it is never trained on.
     ``baseline`` (another backend, default ``rules``) is scored the same way, for comparison only.
     """
     from .classify import backend_class
-    from .classify.base import write_json_atomic
     from .classify.data import DEFAULT_SEED, ESSAY_GOLD, ESSAY_TEXT, load_essay_gold, load_team_corpus
-    from .labels import models_dir
+    from .formats import write_json_atomic
+    from .resources import shipped_models_dir
 
     cls = backend_class(backend)
     params = dict(params or {})
-    out = Path(out_dir) if out_dir is not None else models_dir()
+    out = Path(out_dir) if out_dir is not None else Path(DEFAULT_TRAIN_DIR)
+    if not allow_shipped and out.resolve() == shipped_models_dir().resolve():
+        raise UsageError(f"{out} is the installed package's model folder; write trained models elsewhere "
+                         "(the shipped models are replaced only on explicit request)")
     say = progress or (lambda _m: None)
     say("loading and tokenizing the team corpus")
     data = load_team_corpus(corpus_dir)

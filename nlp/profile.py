@@ -1,66 +1,38 @@
-"""Document profiles and their comparison with a reference profile (codebook §5).
+"""Document profiles (codebook §5): the model and its constructors.
 
 A :class:`Profile` is a list of per-sentence label records — dimensions,
 frames and actor mentions — from which every count, share and table is
 derived, so each number traces back to sentences and spans.  Profiles come
 from an annotated document (:func:`document_profile`), from several documents
-(:func:`corpus_profile`), from gold annotation files (:func:`profile_from_gold`)
+(:func:`corpus_profile`), from gold annotation files (:func:`nlp.gold.profile_from_gold`)
 or from a saved JSON file (:meth:`Profile.from_dict`, :func:`load_reference`;
 the essay's profile ships as ``models/reference_profile.json``).
-
-:func:`compare_profiles` scores a profile against a reference with one
-transparent similarity (method :data:`METHOD`, described in ``docs/compare.md``)
-and lists the differences that explain it.
+The comparison of two profiles is in :mod:`nlp.compare`.
 
 >>> from nlp.document import Document, Sentence
 >>> s = Sentence(0, 0, 9, "미국은 규제했다.", 0, dimensions=("regulation_discourse",))
->>> p = document_profile(Document("d", "미국은 규제했다.", sentences=(s,)))
->>> round(compare_profiles(p, p).similarity, 3)
-1.0
+>>> document_profile(Document("d", "미국은 규제했다.", sentences=(s,))).n_sentences
+1
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import json
-import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .document import Document
-from .errors import InputError, ModelError, UsageError
+from .errors import InputError, ModelError
 from .labels import blocs, codebook_version, dimension_ids, frame_ids, korean_name, models_dir
 
 NONE = "none"
 LAYERS = ("dimensions", "frames", "actors")
 PROFILE_FORMAT = "kdiscourse.profile/1"
 REFERENCE_FILE = "reference_profile.json"
-
-METHOD = "weighted-js-v1"
-METHOD_DESCRIPTION = (
-    "weighted mean of four components: 1 - Jensen-Shannon distance (base 2) between the "
-    "dimension distributions including 'none' (weight 0.30), between the frame distributions "
-    "(0.30) and between the bloc distributions of actor mentions (0.15), plus the share of the "
-    "reference's key elements the document covers (0.25); components a document cannot provide "
-    "(a layer not annotated) are left out and the other weights rescaled"
-)
-WEIGHTS: Mapping[str, float] = {"dimensions": 0.30, "frames": 0.30, "blocs": 0.15, "coverage": 0.25}
-
-# Key elements of a reference: what a document "covers" if it has at least one of them.
-KEY_MIN_DIMENSION_SHARE = 0.05   # of sentences
-KEY_MIN_FRAME_SHARE = 0.03       # of sentences, and at least KEY_MIN_FRAME_SENTENCES
-KEY_MIN_FRAME_SENTENCES = 2
-KEY_MIN_BLOC_SHARE = 0.05        # of mentions
-KEY_MIN_ACTOR_MENTIONS = 3
-KEY_MAX_ACTORS = 12
-# A difference is "notable" when shares differ by this much (absolute) and by this ratio.
-NOTABLE_DELTA = 0.05
-NOTABLE_RATIO = 1.5
 
 SentenceKey = tuple[str, int]  # (document id, sentence index)
 
@@ -95,6 +67,7 @@ class SentenceLabels:
 
     @property
     def key(self) -> SentenceKey:
+        """``(document id, sentence index)``."""
         return (self.doc, self.index)
 
     @property
@@ -103,6 +76,7 @@ class SentenceLabels:
         return tuple(dict.fromkeys(m.actor for m in self.mentions))
 
     def has(self, kind: str, label: str) -> bool:
+        """Whether the sentence carries ``label`` of ``kind`` (dimension, frame, bloc, actor)."""
         if kind == "dimension":
             return (not self.dimensions) if label == NONE else label in self.dimensions
         if kind == "frame":
@@ -112,15 +86,6 @@ class SentenceLabels:
         if kind == "actor":
             return any(m.actor == label for m in self.mentions)
         raise ValueError(f"unknown element kind {kind!r}; allowed: dimension, frame, bloc, actor")
-
-
-def sentence_sha(text: str) -> str:
-    """The short sentence hash used in gold files (sha1, 12 hex digits).
-
-    >>> sentence_sha("미중 AI 패권경쟁과 한국")
-    '3b173854e41d'
-    """
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
 # --------------------------------------------------------------------------- profile
@@ -149,18 +114,22 @@ class Profile:
     # ---------------------------------------------------------------- basic counts
     @property
     def n_sentences(self) -> int:
+        """Number of sentences."""
         return len(self.sentences)
 
     @cached_property
     def mentions(self) -> tuple[MentionRef, ...]:
+        """All actor mentions, in sentence order."""
         return tuple(m for s in self.sentences for m in s.mentions)
 
     @property
     def n_mentions(self) -> int:
+        """Number of actor mentions."""
         return len(self.mentions)
 
     @property
     def single_document(self) -> bool:
+        """True when every sentence comes from one document."""
         return len(self.doc_ids) <= 1
 
     @cached_property
@@ -173,6 +142,7 @@ class Profile:
 
     @cached_property
     def dimension_shares(self) -> dict[str, float]:
+        """Share of sentences per dimension, plus ``none``."""
         return _shares(self.dimension_counts, self.n_sentences)
 
     @cached_property
@@ -185,6 +155,7 @@ class Profile:
 
     @cached_property
     def frame_shares(self) -> dict[str, float]:
+        """Share of sentences per frame, plus ``none``."""
         return _shares(self.frame_counts, self.n_sentences)
 
     @cached_property
@@ -199,6 +170,7 @@ class Profile:
 
     @cached_property
     def actor_shares(self) -> dict[str, float]:
+        """Share of mentions per actor id."""
         return _shares(self.actor_counts, self.n_mentions)
 
     @cached_property
@@ -211,10 +183,12 @@ class Profile:
 
     @cached_property
     def bloc_shares(self) -> dict[str, float]:
+        """Share of mentions per bloc."""
         return _shares(self.bloc_counts, self.n_mentions)
 
     @cached_property
     def type_counts(self) -> dict[str, int]:
+        """Mentions per actor type."""
         return dict(Counter(m.type for m in self.mentions).most_common())
 
     # ---------------------------------------------------------------- cross tables
@@ -304,10 +278,12 @@ class Profile:
         return row
 
     def shares(self, kind: str) -> dict[str, float]:
+        """The shares of one element kind (dimension, frame, bloc, actor)."""
         return {"dimension": self.dimension_shares, "frame": self.frame_shares, "bloc": self.bloc_shares,
                 "actor": self.actor_shares}[kind]
 
     def counts(self, kind: str) -> dict[str, int]:
+        """The counts of one element kind (dimension, frame, bloc, actor)."""
         return {"dimension": self.dimension_counts, "frame": self.frame_counts, "bloc": self.bloc_counts,
                 "actor": self.actor_counts}[kind]
 
@@ -540,122 +516,6 @@ def corpus_profile(docs: Iterable[Document | Profile], name: str = "corpus") -> 
                    doc_ids=tuple(ids), provenance={"documents": len(ids), "skipped": skipped})
 
 
-# --------------------------------------------------------------------------- gold files
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 16), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-@lru_cache(maxsize=4)
-def actor_inventory(path: str | None = None) -> dict[str, tuple[str, str]]:
-    """Actor id -> (type, bloc) from the lexicon (``models/actors.tsv`` by default)."""
-    p = Path(path) if path else models_dir() / "actors.tsv"
-    with open(p, encoding="utf-8", newline="") as fh:
-        return {row["id"]: (row["type"], row["bloc"]) for row in csv.DictReader(fh, delimiter="\t")
-                if row.get("id") and not row["id"].startswith("#")}
-
-
-def _split_labels(cell: str | None) -> tuple[str, ...]:
-    if not cell:
-        return ()
-    parts = [p.strip() for p in cell.replace("|", ",").replace(";", ",").replace(" ", ",").split(",")]
-    return tuple(p for p in parts if p and p not in ("-", NONE, "_"))
-
-
-def _read_tsv(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        lines = [ln for ln in fh if ln.strip() and not ln.startswith("#")]
-    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
-
-
-def profile_from_gold(sentences_tsv: str | Path, mentions_tsv: str | Path | None = None, *,
-                      doc: Document | None = None, doc_id: str = "essay", actors_tsv: str | None = None,
-                      name: str | None = None, with_text: bool = False) -> Profile:
-    """Profile from gold annotation files (``corpus/essay/sentences.tsv`` and ``mentions.tsv``).
-
-    ``sentences.tsv`` has columns ``index start end sha dimensions frames [note]``
-    (labels comma-separated, empty or ``-`` for none); ``mentions.tsv`` has
-    ``sentence start end actor``.  Types and blocs come from the actor lexicon.
-    With ``doc`` (the tokenized text the offsets index) sentence boundaries and
-    hashes are checked and a mismatch is an error; text is kept only with
-    ``with_text``.
-    """
-    srows = _read_tsv(Path(sentences_tsv))
-    if not srows:
-        raise InputError(f"{sentences_tsv}: no gold sentences")
-    inv = actor_inventory(actors_tsv)
-    by_index = {s.index: s for s in doc.sentences} if doc is not None else {}
-    mentions: dict[int, list[MentionRef]] = {}
-    if mentions_tsv is not None:
-        for i, r in enumerate(_read_tsv(Path(mentions_tsv)), start=2):
-            actor = (r.get("actor") or "").strip()
-            if actor not in inv:
-                raise InputError(f"{mentions_tsv}:{i}: actor {actor!r} is not in the actor lexicon "
-                                 f"({actors_tsv or 'models/actors.tsv'})")
-            t, b = inv[actor]
-            mentions.setdefault(int(r["sentence"]), []).append(MentionRef(actor, t, b, int(r["start"]), int(r["end"])))
-    sents = []
-    for i, r in enumerate(srows, start=2):
-        idx, start, end = int(r["index"]), int(r["start"]), int(r["end"])
-        sha = (r.get("sha") or "").strip()
-        text = ""
-        if doc is not None:
-            s = by_index.get(idx)
-            if s is None or (s.start, s.end) != (start, end):
-                got = f"[{s.start}, {s.end})" if s else "no such sentence"
-                raise InputError(f"{sentences_tsv}:{i}: sentence {idx} is [{start}, {end}) in the gold file but "
-                                 f"{got} in the tokenized text; the gold file and the tokenizer disagree")
-            if sha and sentence_sha(s.text) != sha:
-                raise InputError(f"{sentences_tsv}:{i}: sentence {idx} hash {sha} does not match the text "
-                                 f"({sentence_sha(s.text)}); the gold file is for another version of the text")
-            text = s.text if with_text else ""
-        ms = tuple(sorted(mentions.pop(idx, ()), key=lambda m: (m.start, m.end, m.actor)))
-        for m in ms:
-            if not (start <= m.start < m.end <= end):
-                raise InputError(f"{mentions_tsv}: mention {m.actor} [{m.start}, {m.end}) lies outside "
-                                 f"sentence {idx} [{start}, {end})")
-        sents.append(SentenceLabels(doc=doc_id, index=idx, dimensions=_split_labels(r.get("dimensions")),
-                                    frames=_split_labels(r.get("frames")), mentions=ms, start=start, end=end,
-                                    text=text, sha=sha))
-    if mentions:
-        raise InputError(f"{mentions_tsv}: mentions point at sentences missing from {sentences_tsv}: "
-                         f"{', '.join(map(str, sorted(mentions)[:10]))}")
-    sents.sort(key=lambda s: s.index)
-    _check_labels(sents, str(sentences_tsv))
-    prov = {"gold": {Path(sentences_tsv).name: file_sha256(sentences_tsv)}}
-    if mentions_tsv is not None:
-        prov["gold"][Path(mentions_tsv).name] = file_sha256(mentions_tsv)
-    layers = frozenset(LAYERS) if mentions_tsv is not None else frozenset({"dimensions", "frames"})
-    return Profile(name=name or doc_id, sentences=tuple(sents), layers=layers, doc_ids=(doc_id,), provenance=prov)
-
-
-def document_with_labels(doc: Document, profile: Profile, rule: str = "gold") -> Document:
-    """``doc`` carrying the labels and mentions of ``profile`` (e.g. gold), matched by sentence index and offsets.
-
-    Used to render a gold-annotated text; sentences must agree on ``[start, end)``.
-    """
-    from dataclasses import replace
-
-    from .document import Mention
-
-    labels = {s.index: s for s in profile.sentences}
-    sents = []
-    for s in doc.sentences:
-        g = labels.get(s.index)
-        if g is None or (g.start >= 0 and (g.start, g.end) != (s.start, s.end)):
-            raise InputError(f"document {doc.id!r} sentence {s.index} does not match profile {profile.name!r}")
-        sents.append(replace(s, dimensions=g.dimensions, frames=g.frames))
-    ments = tuple(Mention(m.start, m.end, *doc.to_raw(m.start, m.end), doc.text[m.start:m.end], m.actor, m.type,
-                          m.bloc, g.index, rule)
-                  for g in profile.sentences for m in g.mentions)
-    stages = tuple(x for x in doc.stages if x not in LAYERS) + tuple(f"gold_{x}" for x in LAYERS if x in profile.layers)
-    return replace(doc, sentences=tuple(sents), mentions=ments, stages=stages)
-
-
 def load_reference(path: str | Path | None = None) -> Profile:
     """The shipped reference profile (the essay's gold), or a profile JSON file.
 
@@ -676,347 +536,3 @@ def load_reference(path: str | Path | None = None) -> Profile:
         raise ModelError(f"{p}: built for codebook {data.get('codebook_version')!r} but the labels are "
                          f"{codebook_version()!r}; rebuild it with scripts/build_reference_profile.py")
     return prof
-
-
-# --------------------------------------------------------------------------- comparison
-
-def js_similarity(p: Mapping[str, float], q: Mapping[str, float]) -> float:
-    """1 - Jensen-Shannon distance (base 2) between two non-negative weightings, normalised first.
-
-    Both empty gives 1; one empty gives 0.
-
-    >>> js_similarity({"a": 1, "b": 1}, {"a": 2, "b": 2})
-    1.0
-    >>> js_similarity({"a": 1}, {"b": 1})
-    0.0
-    """
-    keys = sorted(set(p) | set(q))
-    sp, sq = sum(p.get(k, 0.0) for k in keys), sum(q.get(k, 0.0) for k in keys)
-    if sp <= 0 and sq <= 0:
-        return 1.0
-    if sp <= 0 or sq <= 0:
-        return 0.0
-    jsd = 0.0
-    for k in keys:
-        a, b = p.get(k, 0.0) / sp, q.get(k, 0.0) / sq
-        m = (a + b) / 2
-        if a > 0:
-            jsd += 0.5 * a * math.log2(a / m)
-        if b > 0:
-            jsd += 0.5 * b * math.log2(b / m)
-    return max(0.0, min(1.0, 1.0 - math.sqrt(max(jsd, 0.0))))
-
-
-@dataclass(frozen=True)
-class Component:
-    """One part of the similarity: its score, nominal weight, weight used, and what it measured."""
-
-    name: str
-    score: float | None
-    weight: float
-    used_weight: float
-    detail: str
-
-    @property
-    def available(self) -> bool:
-        return self.score is not None
-
-
-@dataclass(frozen=True)
-class KeyElement:
-    """An element that characterises the reference, and whether the document has it."""
-
-    kind: str
-    label: str
-    reference_share: float
-    document_share: float | None
-    present: bool | None  # None: the document's layer was not annotated
-
-
-@dataclass(frozen=True)
-class Difference:
-    """How much more or less a document uses an element than the reference, and where."""
-
-    kind: str                 # dimension | frame | bloc | actor
-    label: str
-    document_share: float
-    reference_share: float
-    direction: str            # over | under | same | absent | new
-    ratio: float | None       # document / reference share; None where the reference share is 0
-    delta: float              # document - reference share
-    notable: bool
-    document_sentences: tuple[SentenceKey, ...]
-    reference_sentences: tuple[SentenceKey, ...]
-    document_spans: tuple[tuple[str, int, int], ...] = ()
-
-    @property
-    def name(self) -> str:
-        return display_name(self.kind, self.label)
-
-    @property
-    def unit(self) -> str:
-        return "mentions" if self.kind in ("bloc", "actor") else "sentences"
-
-    def describe(self) -> str:
-        """One line, e.g. ``regulation_discourse: 2.1x the reference share (45% vs 21% of sentences)``."""
-        d, r = f"{self.document_share:.0%}", f"{self.reference_share:.0%}"
-        label = self.label if self.label != NONE else f"no {self.kind}"
-        if self.direction == "absent":
-            return f"{label}: absent (reference {r} of {self.unit})"
-        if self.direction == "new":
-            return f"{label}: {d} of {self.unit}, not in the reference"
-        return f"{label}: {self.ratio:.1f}x the reference share ({d} vs {r} of {self.unit})"
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """A document profile scored against a reference profile (see :func:`compare_profiles`)."""
-
-    document: Profile
-    reference: Profile
-    similarity: float
-    components: tuple[Component, ...]
-    differences: tuple[Difference, ...]
-    key_elements: tuple[KeyElement, ...]
-    bloc_balance: Mapping[str, Any]
-    method: str = METHOD
-    method_description: str = METHOD_DESCRIPTION
-
-    @property
-    def absent(self) -> tuple[KeyElement, ...]:
-        """Key elements of the reference that the document lacks."""
-        return tuple(k for k in self.key_elements if k.present is False)
-
-    @property
-    def missing_components(self) -> tuple[str, ...]:
-        """Components left out because a layer is not annotated (the score is then partial)."""
-        return tuple(c.name for c in self.components if c.score is None)
-
-    @property
-    def notable(self) -> tuple[Difference, ...]:
-        return tuple(d for d in self.differences if d.notable)
-
-    def component(self, name: str) -> Component:
-        for c in self.components:
-            if c.name == name:
-                return c
-        raise KeyError(name)
-
-    def to_dict(self) -> dict[str, Any]:
-        doc, ref = self.document, self.reference
-
-        def keys(p: Profile, ks: Sequence[SentenceKey]) -> list:
-            return [p.key_json(k) for k in ks]
-
-        return {
-            "document": doc.name,
-            "reference": ref.name,
-            "codebook_version": codebook_version(),
-            "similarity": round(self.similarity, 4),
-            "method": self.method,
-            "method_description": self.method_description,
-            "partial": bool(self.missing_components),
-            "missing_components": list(self.missing_components),
-            "components": [{"name": c.name, "score": None if c.score is None else round(c.score, 4),
-                            "weight": c.weight, "used_weight": round(c.used_weight, 4), "detail": c.detail}
-                           for c in self.components],
-            "differences": [
-                {"kind": d.kind, "label": d.label, "name": d.name, "direction": d.direction,
-                 "document_share": round(d.document_share, 4), "reference_share": round(d.reference_share, 4),
-                 "ratio": None if d.ratio is None else round(d.ratio, 3), "delta": round(d.delta, 4),
-                 "notable": d.notable, "description": d.describe(),
-                 "document_sentences": keys(doc, d.document_sentences),
-                 "reference_sentences": keys(ref, d.reference_sentences),
-                 **({"document_spans": [[s, e] if doc.single_document else [k, s, e]
-                                        for k, s, e in d.document_spans]} if d.document_spans else {})}
-                for d in self.differences
-            ],
-            "absent": [{"kind": k.kind, "label": k.label, "name": display_name(k.kind, k.label),
-                        "reference_share": round(k.reference_share, 4)} for k in self.absent],
-            "key_elements": [{"kind": k.kind, "label": k.label, "present": k.present,
-                              "reference_share": round(k.reference_share, 4),
-                              "document_share": None if k.document_share is None else round(k.document_share, 4)}
-                             for k in self.key_elements],
-            "bloc_balance": self.bloc_balance,
-            "profiles": {"document": doc.summary(), "reference": ref.summary()},
-        }
-
-    def to_row(self) -> dict[str, Any]:
-        """One flat row (scalars only) for batch tables."""
-        doc = self.document
-        row: dict[str, Any] = {"document": doc.name, "reference": self.reference.name,
-                               "similarity": round(self.similarity, 4), "method": self.method,
-                               "partial": bool(self.missing_components),
-                               "n_sentences": doc.n_sentences, "n_mentions": doc.n_mentions}
-        for c in self.components:
-            row[f"score_{c.name}"] = None if c.score is None else round(c.score, 4)
-        for k, v in doc.dimension_shares.items():
-            row[f"dim_{k}"] = round(v, 4)
-        for k, v in doc.frame_shares.items():
-            row[f"frame_{k}"] = round(v, 4)
-        for k, v in doc.bloc_shares.items():
-            row[f"bloc_{k}"] = round(v, 4)
-        row["us_cn_balance"] = self.bloc_balance.get("us_cn_balance", {}).get("document")
-        over = [d for d in self.notable if d.direction in ("over", "new")]
-        under = [d for d in self.notable if d.direction in ("under", "absent")]
-        row["top_over"] = over[0].describe() if over else ""
-        row["top_under"] = under[0].describe() if under else ""
-        row["absent"] = ";".join(f"{k.kind}:{k.label}" for k in self.absent)
-        return row
-
-    def table(self):
-        """The differences as a DataFrame (one row per element)."""
-        import pandas as pd
-
-        rows = [{"kind": d.kind, "label": d.label, "name": d.name, "document_share": d.document_share,
-                 "reference_share": d.reference_share, "ratio": d.ratio, "delta": d.delta,
-                 "direction": d.direction, "notable": d.notable, "description": d.describe(),
-                 "document_sentences": [self.document.key_json(k) for k in d.document_sentences]}
-                for d in self.differences]
-        return pd.DataFrame(rows)
-
-
-def key_elements_of(reference: Profile) -> list[tuple[str, str, float]]:
-    """(kind, label, reference share) of the reference's key elements (thresholds in the module)."""
-    out: list[tuple[str, str, float]] = []
-    if "dimensions" in reference.layers:
-        out += [("dimension", d, s) for d, s in reference.dimension_shares.items()
-                if d != NONE and s >= KEY_MIN_DIMENSION_SHARE]
-    if "frames" in reference.layers:
-        out += [("frame", f, s) for f, s in reference.frame_shares.items()
-                if f != NONE and s >= KEY_MIN_FRAME_SHARE and reference.frame_counts[f] >= KEY_MIN_FRAME_SENTENCES]
-    if "actors" in reference.layers:
-        out += [("bloc", b, s) for b, s in reference.bloc_shares.items() if s >= KEY_MIN_BLOC_SHARE]
-        top = [(a, n) for a, n in reference.actor_counts.items() if n >= KEY_MIN_ACTOR_MENTIONS][:KEY_MAX_ACTORS]
-        out += [("actor", a, reference.actor_shares[a]) for a, _n in top]
-    return out
-
-
-_KIND_LAYER = {"dimension": "dimensions", "frame": "frames", "bloc": "actors", "actor": "actors"}
-
-
-def _differences(doc: Profile, ref: Profile, kind: str) -> list[Difference]:
-    if _KIND_LAYER[kind] not in doc.layers or _KIND_LAYER[kind] not in ref.layers:
-        return []
-    ds, rs = doc.shares(kind), ref.shares(kind)
-    labels = list(dict.fromkeys([*rs, *ds]))
-    out = []
-    for lab in labels:
-        d, r = ds.get(lab, 0.0), rs.get(lab, 0.0)
-        if d == 0 and r == 0:
-            continue
-        ratio = d / r if r > 0 else None
-        if r > 0 and d == 0:
-            direction = "absent"
-        elif r == 0:
-            direction = "new"
-        elif ratio is not None and abs(math.log(ratio)) < math.log(1.1):
-            direction = "same"
-        else:
-            direction = "over" if d > r else "under"
-        big_ratio = ratio is None or ratio == 0 or ratio >= NOTABLE_RATIO or ratio <= 1 / NOTABLE_RATIO
-        notable = abs(d - r) >= NOTABLE_DELTA and big_ratio
-        out.append(Difference(
-            kind=kind, label=lab, document_share=d, reference_share=r, direction=direction, ratio=ratio,
-            delta=d - r, notable=notable,
-            document_sentences=doc.sentence_keys_with(kind, lab),
-            reference_sentences=ref.sentence_keys_with(kind, lab),
-            document_spans=doc.spans_with(kind, lab)))
-    return out
-
-
-def _balance(p: Profile) -> float | None:
-    us, cn = p.bloc_counts.get("US", 0), p.bloc_counts.get("CN", 0)
-    return (us - cn) / (us + cn) if us + cn else None
-
-
-def compare_profiles(profile: Profile, reference: Profile, weights: Mapping[str, float] | None = None) -> Comparison:
-    """Score ``profile`` against ``reference`` (method :data:`METHOD`) and explain the score.
-
-    >>> from nlp.document import Document, Sentence
-    >>> def doc(i, dims):
-    ...     return Document(i, "가.", sentences=tuple(Sentence(k, 0, 2, "가.", 0, dimensions=d)
-    ...                                              for k, d in enumerate(dims)))
-    >>> ref = document_profile(doc("ref", [("tech_platform",), ("regulation_discourse",), ("diplomacy_arms",)]))
-    >>> cmp = compare_profiles(document_profile(doc("d", [("tech_platform",)] * 3)), ref)
-    >>> [k.label for k in cmp.absent]
-    ['regulation_discourse', 'diplomacy_arms']
-    """
-    w = dict(WEIGHTS if weights is None else weights)
-    unknown = set(w) - set(WEIGHTS)
-    if unknown:
-        raise UsageError(f"unknown similarity component(s) {', '.join(sorted(unknown))}; "
-                         f"allowed: {', '.join(WEIGHTS)}")
-    doc, ref = profile, reference
-    both = doc.layers & ref.layers
-    scores: dict[str, tuple[float | None, str]] = {}
-
-    if "dimensions" in both:
-        scores["dimensions"] = (js_similarity(doc.dimension_counts, ref.dimension_counts),
-                                "dimension distributions, 'none' included")
-    else:
-        scores["dimensions"] = (None, "dimensions not annotated in " + _lacking(doc, ref, "dimensions"))
-    if "frames" in both:
-        dfc = {k: v for k, v in doc.frame_counts.items() if k != NONE}
-        rfc = {k: v for k, v in ref.frame_counts.items() if k != NONE}
-        scores["frames"] = (js_similarity(dfc, rfc), "frame distributions over labelled frames "
-                            "(0 when one side has no frame)")
-    else:
-        scores["frames"] = (None, "frames not annotated in " + _lacking(doc, ref, "frames"))
-    if "actors" in both:
-        scores["blocs"] = (js_similarity(doc.bloc_counts, ref.bloc_counts),
-                           "bloc distributions of actor mentions (0 when one side has no mention)")
-    else:
-        scores["blocs"] = (None, "actors not annotated in " + _lacking(doc, ref, "actors"))
-
-    keys = []
-    for kind, label, rshare in key_elements_of(ref):
-        layer = _KIND_LAYER[kind]
-        if layer in doc.layers:
-            dshare = doc.shares(kind).get(label, 0.0)
-            keys.append(KeyElement(kind, label, rshare, dshare, dshare > 0))
-        else:
-            keys.append(KeyElement(kind, label, rshare, None, None))
-    judged = [k for k in keys if k.present is not None]
-    by_kind: dict[str, list[bool]] = {}
-    for k in judged:
-        by_kind.setdefault(k.kind, []).append(bool(k.present))
-    if by_kind:
-        cov = sum(sum(v) / len(v) for v in by_kind.values()) / len(by_kind)
-        parts = ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in by_kind.items())
-        scores["coverage"] = (cov, f"mean over kinds of key elements present: {parts}")
-    else:
-        scores["coverage"] = (None, "no key element can be checked")
-
-    avail = {k: w.get(k, 0.0) for k, (s, _) in scores.items() if s is not None and w.get(k, 0.0) > 0}
-    total = sum(avail.values())
-    if total <= 0:
-        raise UsageError(f"cannot compare {doc.name!r} with {ref.name!r}: no annotation layer in common "
-                         f"(document has {sorted(doc.layers) or 'none'}, reference has {sorted(ref.layers)}); "
-                         "run the dimensions, frames and actors stages first")
-    comps = tuple(Component(k, s, w.get(k, 0.0), avail.get(k, 0.0) / total, detail)
-                  for k, (s, detail) in scores.items())
-    sim = sum(c.score * c.used_weight for c in comps if c.score is not None)
-
-    diffs = [d for kind in ("dimension", "frame", "bloc", "actor") for d in _differences(doc, ref, kind)]
-    diffs.sort(key=lambda d: (not d.notable, -abs(d.delta)))
-
-    balance: dict[str, Any] = {}
-    if "actors" in both:
-        balance = {
-            "document": _round_map(doc.bloc_shares), "reference": _round_map(ref.bloc_shares),
-            "document_counts": doc.bloc_counts, "reference_counts": ref.bloc_counts,
-            "us_cn_balance": {"document": _r(_balance(doc)), "reference": _r(_balance(ref)),
-                              "definition": "(US - CN) / (US + CN) mentions; +1 all US, -1 all CN"},
-        }
-    return Comparison(document=doc, reference=ref, similarity=max(0.0, min(1.0, sim)), components=comps,
-                      differences=tuple(diffs), key_elements=tuple(keys), bloc_balance=balance)
-
-
-def _r(x: float | None) -> float | None:
-    return None if x is None else round(x, 4)
-
-
-def _lacking(doc: Profile, ref: Profile, layer: str) -> str:
-    who = [p.name for p in (doc, ref) if layer not in p.layers]
-    return " and ".join(repr(x) for x in who)

@@ -171,7 +171,8 @@ def annotate(corpus: Path, out: Path, workers: int, extra: list[str] | None = No
 
 BREAKDOWN = r"""
 import json, sys, time
-from nlp.corpus import RunConfig, _encode_tables, document_rows, profile_support
+from nlp.corpus import RunConfig, document_rows
+from nlp.corpus.tables import _encode_tables, profile_support
 from nlp.pipeline import Pipeline, document_from_text
 from nlp.tokenize import get_kiwi
 texts = []

@@ -27,8 +27,9 @@ GOLD_DIR = REPO / "corpus" / "essay"
 
 def build(essay: Path, sentences_tsv: Path, mentions_tsv: Path) -> dict:
     from nlp import Pipeline, document_from_path
+    from nlp.formats import file_sha256
+    from nlp.gold import profile_from_gold
     from nlp.labels import codebook_version
-    from nlp.profile import file_sha256, profile_from_gold
 
     pipe = Pipeline.default(["tokenize"], strict=True)
     doc = pipe(document_from_path(essay, doc_id="essay"))

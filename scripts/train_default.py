@@ -12,6 +12,8 @@ from __future__ import annotations
 import sys
 
 from nlp.cli import main
+from nlp.resources import shipped_models_dir
 
 if __name__ == "__main__":
-    sys.exit(main(["train", "--backend", "linear", *sys.argv[1:]]))
+    sys.exit(main(["train", "--backend", "linear", "--output-dir", str(shipped_models_dir()),
+                   "--replace-shipped-models", *sys.argv[1:]]))

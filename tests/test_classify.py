@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.classify import BACKENDS, ClassifierStage, backend_class, load_model
+from nlp.classify import BACKENDS, backend_class, load_model
 from nlp.classify.base import SentenceItem, task_labels, tune_thresholds
 from nlp.classify.data import (
     corpus_files,
@@ -23,6 +23,7 @@ from nlp.classify.data import (
     load_team_corpus,
     stacked_targets,
 )
+from nlp.classify.stage import ClassifierStage
 from nlp.errors import ModelError, UsageError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -249,7 +250,7 @@ def test_group_kfold_stratified_and_grouped(full_untokenized):
 
 def test_stage_writes_labels_scores_and_explanations(fitted, tmp_path):
     from nlp import Pipeline, document_from_text
-    from nlp.pipeline import Tokenizer
+    from nlp.tokenize import Tokenizer
 
     fitted["linear", "dimensions"].save(tmp_path / "dimensions")
     fitted["rules", "frames"].save(tmp_path / "frames")

@@ -11,20 +11,17 @@ import pytest
 
 from nlp import Document, Mention, Sentence
 from nlp.cli import main
-from nlp.cli_compare import add_actors, documents_from_jsonl
+from nlp.compare import METHOD, compare_profiles, js_similarity
+from nlp.formats import file_sha256
+from nlp.gold import document_with_labels, profile_from_gold
 from nlp.labels import models_dir
 from nlp.profile import (
-    METHOD,
     Profile,
-    compare_profiles,
     corpus_profile,
     document_profile,
-    document_with_labels,
-    file_sha256,
-    js_similarity,
     load_reference,
-    profile_from_gold,
 )
+from nlp.sources import add_actors, documents_from_jsonl
 
 REPO = Path(__file__).resolve().parent.parent
 GOLD_SENTENCES = REPO / "corpus" / "essay" / "sentences.tsv"
@@ -328,7 +325,7 @@ def test_offtopic_team_prose_through_the_pipeline_scores_low(pipeline):
 def test_network_graphml_and_csv_load(tmp_path, small_doc):
     import networkx as nx
 
-    from nlp.network import actor_frame_graph, write_csv, write_graphml
+    from nlp.report.network import actor_frame_graph, write_csv, write_graphml
 
     g = actor_frame_graph(small_doc)
     path = write_graphml(g, tmp_path / "net.graphml")
@@ -348,7 +345,7 @@ def test_network_graphml_and_csv_load(tmp_path, small_doc):
 def test_corpus_network_sums_documents(tmp_path, small_doc):
     import networkx as nx
 
-    from nlp.network import actor_frame_graph, write_graphml
+    from nlp.report.network import actor_frame_graph, write_graphml
 
     other = make_doc("other", [("중국은 군사 AI를 개발한다.", DIPL, ("military_security",))],
                      actors=[("중국", "CN", "state", "CN", 0)])

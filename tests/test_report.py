@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 from nlp import Document, Mention, Sentence
-from nlp.profile import compare_profiles, document_profile, document_with_labels, load_reference, profile_from_gold
+from nlp.compare import compare_profiles
+from nlp.gold import document_with_labels, profile_from_gold
+from nlp.profile import document_profile, load_reference
 from nlp.report.html import render_html, write_html
 
 REPO = Path(__file__).resolve().parent.parent

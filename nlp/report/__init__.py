@@ -1,4 +1,5 @@
-"""Rendering of comparisons: a self-contained HTML report (:mod:`.html`) and a PNG chart (:mod:`.plot`).
+"""Rendering of comparisons: a self-contained HTML report (:mod:`.html`), a PNG chart (:mod:`.plot`)
+and the actor-frame network (:mod:`.network`).
 
 Both import their heavy dependencies (matplotlib) inside the functions that need them.
 """

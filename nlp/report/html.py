@@ -13,7 +13,8 @@ to the reference's as bar charts; the differences with links to the sentences
 that drive them; absent key elements; bloc balance; the actor-frame network.
 
 >>> from nlp.document import Document, Sentence
->>> from nlp.profile import compare_profiles, document_profile
+>>> from nlp.compare import compare_profiles
+>>> from nlp.profile import document_profile
 >>> d = Document("x", "<b>미국</b>", sentences=(Sentence(0, 0, 11, "<b>미국</b>", 0),))
 >>> "&lt;b&gt;미국&lt;/b&gt;" in render_html(d, compare_profiles(document_profile(d), document_profile(d)))
 True
@@ -26,15 +27,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..atomic import write_text_atomic
+from ..compare import Comparison
 from ..document import Document, Mention, Sentence
-from ..labels import codebook_version, dimension_ids, frame_ids, korean_name
-from ..profile import NONE, Comparison, display_name
+from ..labels import codebook_version, dimension_ids, display, frame_ids, korean_name
+from ..profile import NONE, display_name
 
-DIMENSION_COLORS = {"tech_platform": "#dd6b20", "regulation_discourse": "#0f8b8d", "diplomacy_arms": "#8b5a2b"}
-BLOC_COLORS = {"US": "#2563eb", "CN": "#dc2626", "KR": "#16a34a", "EU": "#ca8a04", "multilateral": "#7c3aed",
-               "other": "#64748b"}
-BLOC_NAMES = {"US": "미국 진영", "CN": "중국 진영", "KR": "한국", "EU": "유럽연합", "multilateral": "다자",
-              "other": "기타"}
+DIMENSION_COLORS = display()["dimension_colors"]
+BLOC_COLORS = display()["bloc_colors"]
+BLOC_NAMES = display()["bloc_names"]
 DOC_COLOR, REF_COLOR = "#1e3a5f", "#a8b8cc"
 FONT_STACK = ('"Noto Sans CJK KR", "Noto Sans KR", "Source Han Sans KR", "Apple SD Gothic Neo", '
               '"Malgun Gothic", "NanumGothic", sans-serif')
@@ -205,7 +205,7 @@ def _key_name(kind: str, label: str) -> str:
     return display_name(kind, label)
 
 
-_DIRECTION_KO = {"over": "과다 ▲", "under": "과소 ▼", "absent": "부재 ∅", "new": "새 요소 +", "same": "유사 ="}
+_DIRECTION_KO = display()["direction_names"]
 
 
 def _differences_section(cmp: Comparison) -> str:
@@ -305,7 +305,7 @@ def _network_svg(graph, width: int = 520, max_actors: int = 14) -> str:
 
 
 def _network_section(cmp: Comparison, graph) -> str:
-    from ..network import network_rows
+    from .network import network_rows
 
     _nodes, edges = network_rows(graph)
     rows = "".join(
@@ -404,7 +404,7 @@ code{font-size:11px;color:#64748b}
 
 def render_html(doc: Document, comparison: Comparison, graph=None, title: str | None = None) -> str:
     """The report as one HTML string (see the module docstring)."""
-    from ..network import actor_frame_graph
+    from .network import actor_frame_graph
 
     if graph is None:
         graph = actor_frame_graph(comparison.document)

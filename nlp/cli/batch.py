@@ -10,74 +10,42 @@ from __future__ import annotations
 import json
 import sys
 
-from .cli import EXIT_DOC_ERRORS, EXIT_OK, _err
-from .errors import UsageError
-
-
-def _split_list(values: list[str] | None) -> list[str] | None:
-    if not values:
-        return None
-    out = [v.strip() for item in values for v in item.split(",") if v.strip()]
-    return out or None
-
-
-def _positive(text: str) -> int:
-    import argparse
-
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{n} must be 1 or more")
-    return n
-
-
-def _size(text: str) -> int:
-    """``1048576``, ``512K``, ``8M``, ``1G`` -> bytes."""
-    import argparse
-
-    t = text.strip().upper().removesuffix("B")
-    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(t[-1:], 1)
-    try:
-        n = int(float(t[:-1] if mult > 1 else t) * mult)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size; write 1048576, 512K, 8M or 1G") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least one byte")
-    return n
+from ..errors import UsageError
+from .common import EXIT_DOC_ERRORS, EXIT_OK, add_pipeline_options, err, pipeline_config, positive, size, split_list
 
 
 def cmd_annotate(args) -> int:
-    from .corpus import annotate_corpus, open_input
+    """Annotate a corpus into sharded tables; exit 1 when some records are error rows."""
+    from ..corpus import annotate_corpus, open_input
 
-    metadata = _split_list(args.metadata_column)
+    config = pipeline_config(args)
+    metadata = split_list(args.metadata_column)
     source = open_input(args.input, args.input_format, id_column=args.id_column, text_column=args.text_column,
-                        metadata_columns=metadata, globs=_split_list(args.glob), path_metadata=args.path_metadata,
+                        metadata_columns=metadata, globs=split_list(args.glob), path_metadata=args.path_metadata,
                         max_bytes=args.max_bytes)
     if args.scheduler and args.engine != "dask":
         raise UsageError("--scheduler needs --engine dask")
     summary = annotate_corpus(
         source, args.output, engine=args.engine, workers=args.workers, scheduler=args.scheduler,
         out_format=args.format, shard_size=args.shard_size, shard_bytes=args.shard_bytes,
-        stages=_split_list([args.stages] if args.stages else None), lexicons=tuple(args.lexicon or ()),
-        nested=args.nested_mentions, overwrite=args.overwrite, progress=not args.quiet, max_bytes=args.max_bytes,
+        config=config, overwrite=args.overwrite, progress=not args.quiet, max_bytes=args.max_bytes,
         kiwi_threads=args.kiwi_threads,
     )
     if not args.quiet:
         print(summary.line())
         for line in summary.errors_sample:
-            _err(line)
+            err(line)
         if summary.error > len(summary.errors_sample):
-            _err(f"... {summary.error - len(summary.errors_sample):,} more error rows; see the 'error' column "
+            err(f"... {summary.error - len(summary.errors_sample):,} more error rows; see the 'error' column "
                  f"of {args.output}/documents")
     return EXIT_DOC_ERRORS if summary.error else EXIT_OK
 
 
 def cmd_summarize(args) -> int:
-    from .corpus import plot_summary, summarize
+    """Print corpus aggregates by metadata columns (and plot them)."""
+    from ..corpus import plot_summary, summarize
 
-    by = _split_list(args.by) or []
+    by = split_list(args.by) or []
     table = summarize(args.output_dir, by)
     out = sys.stdout
     if args.format == "csv":
@@ -98,8 +66,9 @@ def cmd_summarize(args) -> int:
 
 
 def register(sub) -> None:
-    from .corpus import DEFAULT_SHARD_BYTES, DEFAULT_SHARD_SIZE, ENGINES, FORMATS, INPUT_FORMATS
-    from .pipeline import MAX_INPUT_BYTES
+    """Add the ``annotate`` and ``summarize`` commands."""
+    from ..corpus.common import DEFAULT_SHARD_BYTES, DEFAULT_SHARD_SIZE, ENGINES, FORMATS, INPUT_FORMATS
+    from ..inputs import MAX_INPUT_BYTES
 
     a = sub.add_parser(
         "annotate", help="batch-annotate a corpus (folder, JSONL, CSV, Parquet) into sharded tables",
@@ -108,7 +77,7 @@ def register(sub) -> None:
                     "one is verified and left unchanged. Every record yields exactly one documents row.")
     a.add_argument("input", metavar="INPUT", help="a folder of .txt/.html files, or a .jsonl, .csv/.tsv or "
                                                   ".parquet file")
-    a.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder (created; resumed if it "
+    a.add_argument("-o", "--out", "--output", dest="output", required=True, metavar="DIR", help="output folder (created; resumed if it "
                                                                          "holds an earlier run's manifest)")
     a.add_argument("--input-format", choices=INPUT_FORMATS, default="auto",
                    help="how to read INPUT (default: auto, from the folder or the file suffix)")
@@ -127,27 +96,23 @@ def register(sub) -> None:
     a.add_argument("--format", choices=FORMATS, default="parquet", help="output file format (default: parquet)")
     a.add_argument("--engine", choices=ENGINES, default="local",
                    help="local (this machine; --workers processes) or dask (a distributed cluster)")
-    a.add_argument("--workers", type=_positive, default=1,
+    a.add_argument("--workers", type=positive, default=1,
                    help="worker processes: local engine, or the local Dask cluster (default: 1)")
     a.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with --engine dask: a local "
                         "cluster on 127.0.0.1)")
-    a.add_argument("--kiwi-threads", type=_positive, metavar="N",
+    a.add_argument("--kiwi-threads", type=positive, metavar="N",
                    help="Kiwi threads per worker process (default: all cores with 1 worker, else cores/workers)")
-    a.add_argument("--shard-size", type=_positive, default=DEFAULT_SHARD_SIZE, metavar="N",
+    a.add_argument("--shard-size", type=positive, default=DEFAULT_SHARD_SIZE, metavar="N",
                    help=f"records per shard at most (default: {DEFAULT_SHARD_SIZE})")
-    a.add_argument("--shard-bytes", type=_size, default=DEFAULT_SHARD_BYTES, metavar="SIZE",
+    a.add_argument("--shard-bytes", type=size, default=DEFAULT_SHARD_BYTES, metavar="SIZE",
                    help="input bytes per shard at most, e.g. 4M (default: 1M)")
-    a.add_argument("--max-bytes", type=_size, default=MAX_INPUT_BYTES, metavar="SIZE",
+    a.add_argument("--max-bytes", type=size, default=MAX_INPUT_BYTES, metavar="SIZE",
                    help="larger records become error rows (default: 50M)")
-    a.add_argument("--stages", metavar="LIST", help="comma-separated stages to run (default: all installed)")
-    a.add_argument("--lexicon", action="append", metavar="TSV",
-                   help="extra actor lexicon file (same columns as models/actors.tsv); repeatable")
-    a.add_argument("--nested-mentions", action="store_true",
-                   help="also report actors nested inside longer names")
     a.add_argument("--overwrite", action="store_true",
                    help="discard an earlier run's output in DIR (its manifest and shard files) and start over")
     a.add_argument("--quiet", action="store_true", help="no progress bar and no summary (errors still go to stderr)")
+    add_pipeline_options(a)
     a.set_defaults(func=cmd_annotate)
 
     s = sub.add_parser(

@@ -21,10 +21,10 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
-from .atomic import atomic_open
-from .document import Document
-from .labels import frame_ids, korean_name
-from .profile import Profile, corpus_profile, document_profile
+from ..atomic import atomic_open
+from ..document import Document
+from ..labels import frame_ids, korean_name
+from ..profile import Profile, corpus_profile, document_profile
 
 NODE_FIELDS = ("Id", "Label", "kind", "type", "bloc", "count")
 EDGE_FIELDS = ("Source", "Target", "Type", "Weight", "sentences")

@@ -8,8 +8,8 @@ import json
 import sys
 from pathlib import Path
 
-from .atomic import write_text_atomic
-from .errors import UsageError
+from ..atomic import write_text_atomic
+from ..errors import UsageError
 
 TASK_CHOICES = ("dimensions", "frames")
 
@@ -44,7 +44,7 @@ def _write(text: str, output: str | None) -> None:
 
 
 def _render(results: list[dict], fmt: str) -> str:
-    from .evaluate import render_table, to_csv_rows
+    from ..evaluate import render_table, to_csv_rows
 
     if fmt == "json":
         return json.dumps(results if len(results) != 1 else results[0], ensure_ascii=False, indent=2) + "\n"
@@ -67,8 +67,9 @@ def _progress(quiet: bool):
 # --------------------------------------------------------------------------- train
 
 def cmd_train(args) -> int:
-    from .classify import BACKENDS
-    from .evaluate import train_models
+    """Train classifiers on a gold corpus into a model folder and print their held-out scores."""
+    from ..classify import BACKENDS
+    from ..evaluate import train_models
 
     if args.backend not in BACKENDS:
         raise UsageError(f"unknown backend {args.backend!r}; known: {', '.join(BACKENDS)}")
@@ -80,7 +81,8 @@ def cmd_train(args) -> int:
         params["model_name_or_path"] = args.model
     summary = train_models(args.backend, tasks, out_dir=args.output_dir, corpus_dir=args.corpus,
                            essay_gold=args.essay_gold, essay_text=args.essay, params=params,
-                           progress=_progress(args.quiet), baseline=None if args.no_baseline else "rules")
+                           progress=_progress(args.quiet), baseline=None if args.no_baseline else "rules",
+                           allow_shipped=args.replace_shipped_models)
     results = []
     for task, m in summary.items():
         base = m.get("baseline", {})
@@ -92,7 +94,9 @@ def cmd_train(args) -> int:
                 clfs[f"baseline {base['backend']}"] = base[setting]
             results.append({"setting": setting, "task": task, "classifiers": clfs})
     _write(_render(results, args.format), args.output)
-    out_dir = args.output_dir or "models"
+    from ..evaluate import DEFAULT_TRAIN_DIR
+
+    out_dir = args.output_dir or DEFAULT_TRAIN_DIR
     print(f"kdiscourse: wrote {', '.join(f'{out_dir}/{t}/' for t in summary)} "
           f"(training data sha256 {next(iter(summary.values()))['training_data_sha256'][:12]}…)", file=sys.stderr)
     return 0
@@ -101,7 +105,8 @@ def cmd_train(args) -> int:
 # --------------------------------------------------------------------------- evaluate
 
 def cmd_evaluate(args) -> int:
-    from .evaluate import agreement
+    """Score classifiers side by side (held-out split, CV, essay) or two annotation files' agreement."""
+    from ..evaluate import agreement
 
     if args.agreement:
         if args.test or args.cv or args.essay:
@@ -113,9 +118,9 @@ def cmd_evaluate(args) -> int:
     if args.cv is not None and args.cv < 2:
         raise UsageError(f"--cv needs at least 2 folds, got {args.cv}")
 
-    from .classify import BACKENDS, backend_class
-    from .classify.data import ESSAY_GOLD, ESSAY_TEXT, load_essay_gold, load_team_corpus
-    from .evaluate import evaluate_many
+    from ..classify import BACKENDS, backend_class
+    from ..classify.data import ESSAY_GOLD, ESSAY_TEXT, load_essay_gold, load_team_corpus
+    from ..evaluate import evaluate_many
 
     names = _parse_list(args.classifiers, tuple(BACKENDS), "classifier")
     tasks = _parse_list(args.tasks, TASK_CHOICES, "task")
@@ -169,7 +174,8 @@ def _add_output_options(p) -> None:
 
 
 def register(sub) -> None:
-    from .classify import BACKENDS
+    """Add the ``train`` and ``evaluate`` commands."""
+    from ..classify import BACKENDS
 
     t = sub.add_parser(
         "train", help="train the dimension and frame classifiers from corpus/ and write models/",
@@ -181,7 +187,11 @@ def register(sub) -> None:
                    help="classifier backend to train (default: linear)")
     t.add_argument("--tasks", default="dimensions,frames", metavar="LIST",
                    help="comma-separated tasks to train (default: dimensions,frames)")
-    t.add_argument("--output-dir", metavar="DIR", help="where to write <task>/ model folders (default: models/)")
+    t.add_argument("--output-dir", metavar="DIR",
+                   help="where to write <task>/ model folders (default: ./kdiscourse-models); use them with "
+                        "--models DIR in tag, compare and annotate")
+    t.add_argument("--replace-shipped-models", action="store_true",
+                   help="allow --output-dir to be the installed package's own model folder (maintainers)")
     t.add_argument("--model", metavar="PATH_OR_HUB_NAME",
                    help="starting checkpoint for --backend transformer (local directory or hub name)")
     t.add_argument("--param", action="append", metavar="KEY=VALUE",

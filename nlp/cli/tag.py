@@ -1,29 +1,16 @@
-"""Command line: each command is a thin wrapper over a library function.
-
-Errors a user can cause become one line on stderr and a non-zero exit code;
-with several inputs a bad one is reported and the others still run.
-"""
+"""``kdiscourse tag``: annotate documents and print them (text view, JSON contract or JSONL)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Iterator
 
-from .errors import AnalyzerError
+from .common import EXIT_DOC_ERRORS, EXIT_OK, add_pipeline_options, err, pipeline_config
 
-EXIT_OK, EXIT_DOC_ERRORS, EXIT_USAGE = 0, 1, 2
-
-
-def _err(msg: str) -> None:
-    print(f"kdiscourse: error: {msg}", file=sys.stderr)
-
-
-# --------------------------------------------------------------------------- tag
 
 def _iter_inputs(paths: list[str]) -> Iterator:
-    from .pipeline import document_from_bytes, document_from_path
+    from ..pipeline import document_from_bytes, document_from_path
 
     for i, p in enumerate(paths):
         if p == "-":
@@ -34,7 +21,7 @@ def _iter_inputs(paths: list[str]) -> Iterator:
 
 
 def _render_text(doc, pipeline, out) -> None:
-    from .labels import korean_name
+    from ..labels import korean_name
 
     src = doc.source
     head = f"== {doc.id}"
@@ -70,11 +57,10 @@ def _render_text(doc, pipeline, out) -> None:
 
 
 def cmd_tag(args) -> int:
-    from .pipeline import Pipeline
+    """Annotate the input files and print them in the chosen format."""
+    from ..pipeline import Pipeline
 
-    stages = args.stages.split(",") if args.stages else None
-    kw = {"explain": args.explain, "lexicons": tuple(args.lexicon or ()), "nested": args.nested_mentions}
-    pipeline = Pipeline.default(stages, **kw) if stages else Pipeline.default(**kw)
+    pipeline = Pipeline.from_config(pipeline_config(args))
     errors = 0
     out = sys.stdout
     docs = list(pipeline.pipe(_iter_inputs(args.paths)))
@@ -82,68 +68,31 @@ def cmd_tag(args) -> int:
         payload = [d.to_dict(all_stages=pipeline.all_stage_names(), morphemes=args.morphemes) for d in docs]
         for d in payload:
             d["stages"]["not_installed"] = pipeline.missing
-        json.dump(payload[0] if len(payload) == 1 else payload, out, ensure_ascii=False, indent=2)
+            d["pipeline"] = pipeline.config
+        json.dump(payload[0] if len(payload) == 1 else payload, out, ensure_ascii=False, indent=2, allow_nan=False)
         out.write("\n")
     for d in docs:
         if args.format == "jsonl":
             item = d.to_dict(all_stages=pipeline.all_stage_names(), morphemes=args.morphemes)
             item["stages"]["not_installed"] = pipeline.missing
-            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+            item["pipeline"] = pipeline.config
+            out.write(json.dumps(item, ensure_ascii=False, allow_nan=False) + "\n")
         elif args.format == "text":
             _render_text(d, pipeline, out)
         if not d.ok:
             errors += 1
-            _err(d.error)
+            err(d.error)
     return EXIT_DOC_ERRORS if errors else EXIT_OK
 
 
-# --------------------------------------------------------------------------- parser
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="kdiscourse",
-        description="Korean discourse analyzer for policy texts on US–China AI hegemony competition.",
-    )
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-
+def register(sub) -> None:
+    """Add the ``tag`` command."""
     t = sub.add_parser("tag", help="annotate one or more documents (sentences, dimensions, actors, frames)",
                        description="Annotate documents: repair text, split sentences, tag competition dimensions, "
                                    "resolve actors, classify security/regulation frames.")
     t.add_argument("paths", nargs="+", metavar="PATH", help="input file(s); '-' reads standard input")
     t.add_argument("--format", choices=["text", "json", "jsonl"], default="text",
                    help="output format (default: text, a per-sentence view)")
-    t.add_argument("--explain", action="store_true", help="show the cues/features behind each label")
-    t.add_argument("--lexicon", action="append", metavar="TSV",
-                   help="extra actor lexicon file (same columns as models/actors.tsv); repeatable")
-    t.add_argument("--nested-mentions", action="store_true",
-                   help="also report actors nested inside longer names (미국 inside 미국 상무부)")
-    t.add_argument("--stages", metavar="LIST", help="comma-separated stages to run (default: all installed)")
     t.add_argument("--morphemes", action="store_true", help="include morphemes in JSON output")
+    add_pipeline_options(t, explain=True)
     t.set_defaults(func=cmd_tag)
-
-    from . import commands
-
-    commands.register(sub)
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return EXIT_USAGE
-    try:
-        return args.func(args)
-    except AnalyzerError as exc:
-        _err(str(exc))
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        _err("interrupted")
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Pieces every command shares: exit codes, the one-line error, argument types, and the pipeline options."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXIT_OK, EXIT_DOC_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def err(msg: str) -> None:
+    """Print one error line on stderr (newlines in the message are flattened)."""
+    flat = " ".join(str(msg).split("\n"))
+    print(f"kdiscourse: error: {flat}", file=sys.stderr)
+
+
+def split_list(values: list[str] | None) -> list[str] | None:
+    """Repeatable and comma-separated option values as one list (None when empty).
+
+    >>> split_list(["a,b", "c"])
+    ['a', 'b', 'c']
+    """
+    if not values:
+        return None
+    out = [v.strip() for item in values for v in item.split(",") if v.strip()]
+    return out or None
+
+
+def positive(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n} must be 1 or more")
+    return n
+
+
+def size(text: str) -> int:
+    """argparse type: ``1048576``, ``512K``, ``8M``, ``1G`` -> bytes.
+
+    >>> size("8M")
+    8388608
+    """
+    t = text.strip().upper().removesuffix("B")
+    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(t[-1:], 1)
+    try:
+        n = int(float(t[:-1] if mult > 1 else t) * mult)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size; write 1048576, 512K, 8M or 1G") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least one byte")
+    return n
+
+
+def add_pipeline_options(p: argparse.ArgumentParser, explain: bool = False) -> None:
+    """The options that choose and adjust the pipeline (the same for tag, compare, annotate, serve)."""
+    g = p.add_argument_group("pipeline")
+    g.add_argument("--pipeline", metavar="NAME_OR_PATH",
+                   help="pipeline configuration: a shipped name (default, actors, tokenize) or a JSON/TOML "
+                        "file (docs/architecture.md); default: default")
+    g.add_argument("--models", metavar="DIR",
+                   help="use the classifiers in DIR (as written by `kdiscourse train --output-dir DIR`)")
+    g.add_argument("--stages", metavar="LIST", help="comma-separated stages of the pipeline to run (default: all)")
+    g.add_argument("--lexicon", action="append", metavar="TSV",
+                   help="extra actor lexicon file (same columns as models/actors.tsv); repeatable")
+    g.add_argument("--nested-mentions", action="store_true",
+                   help="also report actors nested inside longer names (미국 inside 미국 상무부)")
+    if explain:
+        g.add_argument("--explain", action="store_true", help="show the cues/features behind each label")
+
+
+def pipeline_config(args: argparse.Namespace):
+    """The :class:`~nlp.config.PipelineConfig` the pipeline options describe."""
+    from ..errors import PipelineError, UsageError
+    from ..pipeline import configure
+
+    try:
+        return configure(args.pipeline, stages=split_list([args.stages]) if args.stages else None,
+                         lexicons=args.lexicon or (), nested=args.nested_mentions,
+                         explain=getattr(args, "explain", False), models=args.models)
+    except PipelineError as exc:
+        flag = "--models" if args.models and "model folder" in str(exc) or "holds no model" in str(exc) \
+            else "--pipeline/--stages"
+        raise UsageError(f"{flag}: {exc}") from None

@@ -1,0 +1,139 @@
+"""Engines: in this process, a local process pool, or Dask workers."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+
+from ..errors import UsageError
+from ..pipeline import Pipeline
+from .common import ENGINES
+from .shards import ShardTask
+from .worker import RunConfig, ShardResult, annotate_shard
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _init_process_worker(parent: int, kiwi_threads: int | None) -> None:
+    """Process-pool initializer: exit if the parent dies (kill -9), set Kiwi's thread count."""
+    if kiwi_threads:
+        os.environ["KDISCOURSE_KIWI_WORKERS"] = str(kiwi_threads)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+class _Engine:
+    """Runs shard tasks with at most ``window`` in flight; yields results as they finish."""
+
+    def run(self, tasks: Iterator[ShardTask], config: RunConfig) -> Iterator[ShardResult]:  # pragma: no cover
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class _InlineEngine(_Engine):
+    def __init__(self, pipeline: Pipeline | None) -> None:
+        self.pipeline = pipeline
+
+    def run(self, tasks, config):
+        for t in tasks:
+            yield annotate_shard(t, config, self.pipeline)
+
+
+class _ProcessEngine(_Engine):
+    def __init__(self, workers: int, kiwi_threads: int | None) -> None:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.workers = workers
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                        initializer=_init_process_worker, initargs=(os.getpid(), kiwi_threads))
+
+    def run(self, tasks, config):
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        pending = set()
+        window = self.workers + 1
+        for t in tasks:
+            pending.add(self.pool.submit(annotate_shard, t, config))
+            if len(pending) >= window:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    yield f.result()
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in done:
+                yield f.result()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _DaskEngine(_Engine):
+    def __init__(self, scheduler: str | None, workers: int, kiwi_threads: int | None, quiet: bool) -> None:
+        import logging
+
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise UsageError(f"--engine dask needs dask.distributed ({exc}); "
+                             "install it with: pip install 'kdiscourse[dask]'") from None
+        self.cluster = None
+        level = logging.ERROR if quiet else logging.WARNING
+        if scheduler:
+            try:
+                self.client = Client(scheduler, timeout="30s")
+            except (OSError, TimeoutError) as exc:
+                raise UsageError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
+        else:
+            env = {"KDISCOURSE_KIWI_WORKERS": str(kiwi_threads)} if kiwi_threads else {}
+            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                        dashboard_address=None, silence_logs=level, env=env)
+            self.client = Client(self.cluster)
+        n = len(self.client.nthreads()) if scheduler else workers
+        self.window = max(2, 2 * max(1, n))
+
+    def run(self, tasks, config):
+        from distributed import as_completed
+
+        ac = as_completed()
+        inflight = 0
+        for t in tasks:
+            ac.add(self.client.submit(annotate_shard, t, config, key=f"kdiscourse-shard-{t.index}-{t.digest[:16]}",
+                                      pure=False, retries=1))
+            inflight += 1
+            if inflight >= self.window:
+                fut = next(ac)
+                inflight -= 1
+                yield fut.result()
+                fut.release()
+        for fut in ac:
+            yield fut.result()
+            fut.release()
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _make_engine(engine: str, workers: int, scheduler: str | None, pipeline: Pipeline | None,
+                 kiwi_threads: int | None, quiet: bool) -> _Engine:
+    if engine not in ENGINES:
+        raise UsageError(f"engine {engine!r}; allowed: {', '.join(ENGINES)}")
+    if workers < 1:
+        raise UsageError(f"--workers {workers}: must be 1 or more")
+    if engine == "dask":
+        return _DaskEngine(scheduler, workers, kiwi_threads, quiet)
+    if scheduler:
+        raise UsageError("--scheduler only applies to --engine dask")
+    if workers == 1:
+        return _InlineEngine(pipeline)
+    return _ProcessEngine(workers, kiwi_threads)

@@ -1,0 +1,128 @@
+"""Corpus summaries from an output folder: shares by a metadata column, and their chart."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import UsageError
+from .store import read_table
+
+if TYPE_CHECKING:  # pandas is imported where it is used, so `tag` never loads it
+    import pandas as pd
+
+
+
+
+def _group_column(docs: pd.DataFrame, name: str) -> pd.Series:
+    import pandas as pd
+    for col in (name, f"meta_{name}"):
+        if col in docs.columns:
+            return docs[col]
+    if "metadata" in docs.columns:
+        values = [json.loads(s).get(name) if isinstance(s, str) else None for s in docs["metadata"]]
+        if any(v is not None for v in values):
+            return pd.Series([v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                              for v in values], index=docs.index, dtype=object)
+    metas = sorted({k for s in docs.get("metadata", pd.Series(dtype=object)).dropna().head(1000)
+                    for k in json.loads(s)})
+    raise UsageError(f"no column or metadata field {name!r}; metadata fields: {', '.join(metas) or '(none)'}")
+
+
+def _sort_key(values: pd.Index) -> pd.Index:
+    import pandas as pd
+    num = pd.to_numeric(values, errors="coerce")
+    return num if not num.isna().any() else values.astype(str)
+
+
+def summarize(out_dir: str | Path, by: Iterable[str] = ()) -> pd.DataFrame:
+    """Corpus-level aggregates of an output folder, one row per group of ``by`` (metadata fields or columns).
+
+    Shares are sentence-weighted (label sentences / all sentences of the group);
+    mention counts per bloc are sums; ``similarity`` is the mean over documents.
+    """
+    import pandas as pd
+    docs = read_table(out_dir, "documents")
+    by = list(by)
+    if docs.empty:
+        return pd.DataFrame()
+    keys = []
+    for name in by:
+        docs[f"__{name}"] = _group_column(docs, name).fillna("(none)").astype(str)
+        keys.append(f"__{name}")
+    if not keys:
+        docs["__all"] = "all"
+        keys = ["__all"]
+    ok = docs["status"] == "ok"
+    docs["__ok"] = ok.astype(int)
+    docs["__error"] = (~ok).astype(int)
+    share_cols = [c for c in docs.columns if c.startswith("share_")]
+    for c in share_cols:
+        docs[f"__w_{c}"] = pd.to_numeric(docs[c], errors="coerce") * docs["n_sentences"]
+        docs[f"__n_{c}"] = docs["n_sentences"].where(docs[c].notna(), 0)
+    agg: dict[str, tuple[str, str]] = {"documents": ("id", "size"), "ok": ("__ok", "sum"), "error": ("__error", "sum"),
+                                       "chars": ("n_chars", "sum"), "sentences": ("n_sentences", "sum"),
+                                       "mentions": ("n_mentions", "sum")}
+    for c in share_cols:
+        agg[f"__w_{c}"] = (f"__w_{c}", "sum")
+        agg[f"__n_{c}"] = (f"__n_{c}", "sum")
+    for c in docs.columns:
+        if c.startswith("mentions_"):
+            agg[c] = (c, "sum")
+    if "similarity" in docs.columns:
+        agg["similarity_mean"] = ("similarity", "mean")
+    g = docs.groupby(keys, dropna=False, sort=False).agg(**agg)
+    for c in share_cols:
+        denom = g.pop(f"__n_{c}")
+        g[c] = (g.pop(f"__w_{c}") / denom).where(denom > 0)
+    g.index.names = by or ["group"]
+    g = g.sort_index(key=_sort_key) if len(keys) == 1 else g.sort_index()
+    return g.reset_index()
+
+
+
+def plot_summary(summary: pd.DataFrame, path: str | Path, by: Iterable[str] = ()) -> Path:
+    """Plot dimension and frame shares per group (one panel each) into an image file (PNG, SVG, PDF)."""
+    import warnings
+
+    import matplotlib
+    import pandas as pd
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from ..report.fonts import korean_font
+
+    font = korean_font()  # a clear error rather than Hangul drawn as empty boxes
+    by = list(by) or ["group"]
+    labels = summary[by].astype(str).agg(" / ".join, axis=1) if len(summary) else pd.Series(dtype=str)
+    panels = [("dimensions", [c for c in summary.columns if c.startswith("share_dim_")]),
+              ("frames", [c for c in summary.columns if c.startswith("share_frame_")]),
+              ("actor mentions by bloc", [c for c in summary.columns if c.startswith("mentions_")])]
+    panels = [(t, cs) for t, cs in panels if cs and summary[cs].notna().any().any()]
+    if not panels:
+        panels = [("documents", ["ok", "error"])]
+    with plt.rc_context({"font.family": [font, "sans-serif"]}):
+        return _draw_summary(summary, labels, panels, by, Path(path), plt)
+
+
+def _draw_summary(summary, labels, panels, by, out: Path, plt) -> Path:
+    import pandas as pd
+    fig, axes = plt.subplots(len(panels), 1, figsize=(max(6, 0.6 * len(summary) + 4), 3.2 * len(panels)),
+                             squeeze=False)
+    for ax, (title, cols) in zip(axes[:, 0], panels):
+        data = summary[cols].astype(float).set_axis(labels)
+        data.columns = [c.removeprefix("share_dim_").removeprefix("share_frame_").removeprefix("mentions_")
+                        for c in cols]
+        if len(data) > 1 and pd.to_numeric(summary[by[0]], errors="coerce").notna().all() and len(by) == 1:
+            data.plot(ax=ax, marker="o")
+        else:
+            data.plot.bar(ax=ax, rot=0)
+        ax.set_title(f"{title} by {' / '.join(by)}")
+        ax.set_ylabel("share of sentences" if title != "actor mentions by bloc" else "mentions")
+        ax.legend(fontsize="small", ncol=3)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out

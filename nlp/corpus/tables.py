@@ -1,0 +1,186 @@
+"""Table rows and schemas: one documents row, sentence rows and mention rows per document."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ..document import Document
+from ..errors import AnalyzerError
+from ..labels import blocs, codebook_version, dimension_ids, frame_ids
+from .common import TABLES
+from .readers import _jsonable
+
+
+def _profile_functions():
+    """``(document_profile, compare_profiles, reference, status)``; a missing reference disables the comparison."""
+    from ..compare import METHOD, compare_profiles
+    from ..profile import document_profile, load_reference
+
+    try:
+        reference = load_reference()
+    except Exception as exc:  # noqa: BLE001 - a missing reference disables the comparison, not the run
+        return document_profile, None, None, f"installed; no comparison ({exc})"
+    return document_profile, compare_profiles, reference, \
+        f"installed (reference {getattr(reference, 'name', '?')!r}, method {METHOD})"
+
+
+_PROFILE_CACHE: list = []
+# fields of a comparison row that the documents row already has (or that name the reference: see the manifest);
+# its dim_/frame_ shares are dropped too: the share_dim_/share_frame_ columns say null where a stage did not run
+_PROFILE_ROW_SKIP = frozenset({"document", "reference", "similarity", "n_sentences", "n_mentions"})
+
+
+def profile_support():
+    """The profile functions and reference, loaded once per process."""
+    if not _PROFILE_CACHE:
+        _PROFILE_CACHE.append(_profile_functions())
+    return _PROFILE_CACHE[0]
+
+
+def _flat(prefix: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in row.items():
+        v = _jsonable(v)
+        out[f"{prefix}{k}"] = v if v is None or isinstance(v, (int, float, str, bool)) else json.dumps(
+            v, ensure_ascii=False, sort_keys=True)
+    return out
+
+
+def document_rows(doc: Document, index: int, meta_columns: tuple[str, ...] = (), profile: bool = True,
+                  ) -> tuple[dict, list[dict], list[dict]]:
+    """The documents row, sentence rows and mention rows of one annotated document.
+
+    >>> from nlp.pipeline import Pipeline, document_from_text
+    >>> d, s, m = document_rows(Pipeline.default(["tokenize"])(document_from_text("미국이 이겼다. 중국도.", "a")), 0)
+    >>> d["n_sentences"], [(r["start"], r["end"], r["text"]) for r in s]
+    (2, [(0, 8, '미국이 이겼다.'), (9, 13, '중국도.')])
+    """
+    sents = doc.sentences
+    n = len(sents)
+    ran = set(doc.stages)
+    row: dict[str, Any] = {
+        "input_index": index, "id": doc.id, "status": doc.status, "error": doc.error,
+        "source": doc.source.path, "encoding": doc.source.encoding, "layout": doc.source.layout,
+        "n_chars": len(doc.text), "n_paragraphs": sum(1 for p in doc.paragraphs if p[2] == "paragraph"),
+        "n_sentences": n, "n_mentions": len(doc.mentions),
+    }
+    dims_ok = doc.ok and "dimensions" in ran and n > 0
+    frames_ok = doc.ok and "frames" in ran and n > 0
+    for d in dimension_ids():
+        row[f"share_dim_{d}"] = sum(1 for s in sents if d in s.dimensions) / n if dims_ok else None
+    row["share_dim_none"] = sum(1 for s in sents if not s.dimensions) / n if dims_ok else None
+    for f in frame_ids():
+        row[f"share_frame_{f}"] = sum(1 for s in sents if f in s.frames) / n if frames_ok else None
+    row["share_frame_none"] = sum(1 for s in sents if not s.frames) / n if frames_ok else None
+    actors_ok = doc.ok and "actors" in ran
+    for b in blocs():
+        row[f"mentions_{b}"] = sum(1 for m in doc.mentions if m.bloc == b) if actors_ok else None
+    if profile and doc.ok:
+        doc_profile, compare, reference, _status = profile_support()
+        if doc_profile is not None:
+            try:
+                prof = doc_profile(doc)
+                if hasattr(prof, "to_row"):
+                    row.update(_flat("profile_", prof.to_row()))
+                cmp = None
+                if compare is not None:
+                    try:
+                        cmp = compare(prof, reference)
+                    except AnalyzerError:  # e.g. no annotation layer in common (--stages tokenize): no score
+                        row["similarity"] = None
+                if cmp is not None:
+                    row["similarity"] = float(cmp.similarity)
+                    if hasattr(cmp, "to_row"):
+                        extra = {k: v for k, v in cmp.to_row().items()
+                                 if k not in _PROFILE_ROW_SKIP and not k.startswith(("dim_", "frame_"))}
+                        row.update(_flat("profile_", extra))
+            except Exception as exc:  # noqa: BLE001 - a profile bug makes an error row, never a lost shard
+                row["status"], row["error"] = "error", f"profile: {type(exc).__name__}: {exc}"
+    meta = {str(k): _jsonable(v) for k, v in doc.metadata.items()}
+    row["metadata"] = json.dumps(meta, ensure_ascii=False, sort_keys=True)
+    for c in meta_columns:
+        v = meta.get(c)
+        row[f"meta_{c}"] = None if v is None else (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+    row["codebook_version"] = codebook_version()
+    row["models"] = json.dumps(dict(doc.models), sort_keys=True)
+    row["stages"] = ",".join(doc.stages)
+    row["ext"] = json.dumps(_jsonable(dict(doc.ext)), ensure_ascii=False, sort_keys=True) if doc.ext else None
+    if row["status"] != "ok":
+        return row, [], []
+    d = doc.to_dict()
+    srows = [
+        {"input_index": index, "doc_id": doc.id, "sentence": s["index"], "paragraph": s["paragraph"],
+         "start": s["start"], "end": s["end"], "raw_start": s["raw_start"], "raw_end": s["raw_end"],
+         "text": s["text"], "dimensions": s["dimensions"], "frames": s["frames"],
+         "scores": json.dumps(s["scores"], sort_keys=True) if s["scores"] else None,
+         "ext": json.dumps(s["ext"], ensure_ascii=False, sort_keys=True) if s.get("ext") else None}
+        for s in d["sentences"]
+    ]
+    mrows = [
+        {"input_index": index, "doc_id": doc.id, "sentence": m["sentence"], "start": m["start"], "end": m["end"],
+         "raw_start": m["raw_start"], "raw_end": m["raw_end"], "text": m["text"], "actor": m["actor"],
+         "type": m["type"], "bloc": m["bloc"], "rule": m["rule"]}
+        for m in d["mentions"]
+    ]
+    return row, srows, mrows
+
+
+def _arrow_schemas(doc_rows: list[dict]):
+    """Fixed schemas, so that every shard of a table has the same columns and types."""
+    import pyarrow as pa
+
+    i64, f64, s = pa.int64(), pa.float64(), pa.string()
+    sent = pa.schema([("input_index", i64), ("doc_id", s), ("sentence", i64), ("paragraph", i64), ("start", i64),
+                      ("end", i64), ("raw_start", i64), ("raw_end", i64), ("text", s), ("dimensions", pa.list_(s)),
+                      ("frames", pa.list_(s)), ("scores", s), ("ext", s)])
+    ment = pa.schema([("input_index", i64), ("doc_id", s), ("sentence", i64), ("start", i64), ("end", i64),
+                      ("raw_start", i64), ("raw_end", i64), ("text", s), ("actor", s), ("type", s), ("bloc", s),
+                      ("rule", s)])
+    fields: dict[str, Any] = {}
+    for r in doc_rows:
+        for k, v in r.items():
+            if k in fields and fields[k] != pa.null():
+                continue
+            if k in ("input_index", "n_chars", "n_paragraphs", "n_sentences", "n_mentions") or k.startswith("mentions_"):
+                fields[k] = i64
+            elif k.startswith("share_") or k == "similarity":
+                fields[k] = f64
+            elif k == "ext":
+                fields[k] = s
+            elif v is None:
+                # a profile field that is null throughout a shard is numeric (string fields of a comparison
+                # row are never null), so that every shard has the same type for it
+                fields.setdefault(k, pa.null())
+            elif isinstance(v, bool):
+                fields[k] = pa.bool_()
+            elif isinstance(v, (int, float)):
+                fields[k] = f64
+            else:
+                fields[k] = s
+    docs = pa.schema([(k, ((f64 if k.startswith("profile_") else s) if t == pa.null() else t))
+                      for k, t in fields.items()])
+    return docs, sent, ment
+
+
+def _encode_tables(rows: dict[str, list[dict]], out_format: str) -> dict[str, bytes]:
+    if out_format == "jsonl":
+        return {t: "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rs).encode("utf-8")
+                for t, rs in rows.items()}
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schemas = dict(zip(TABLES, _arrow_schemas(rows["documents"])))
+    out = {}
+    for t in TABLES:
+        rs = rows[t]
+        if t == "documents":
+            rs = [{k: (float(v) if isinstance(v, int) and schemas[t].field(k).type == pa.float64() else v)
+                   for k, v in r.items()} for r in rs]
+        table = pa.Table.from_pylist(rs, schema=schemas[t])
+        buf = io.BytesIO()
+        pq.write_table(table, buf, compression="zstd")
+        out[t] = buf.getvalue()
+    return out
