@@ -20,6 +20,7 @@ from .engines import _make_engine
 from .readers import CorpusInput, Record
 from .shards import ShardTask, iter_shards
 from .store import (
+    verify_output,
     _clear_output,
     _diff,
     _read_table_file,
