@@ -45,7 +45,7 @@ class ClassifierStage(Stage):
             raise ModelError(f"unknown task {task!r}; allowed: {', '.join(TASKS)}")
         p = Path(path)
         if not any((p / f).is_file() for f in META_FILES):
-            raise ModelError(f"no {task} model at {p}; train one with `kdiscourse train --output-dir DIR`")
+            raise ModelError(f"no {task} model at {p}; train one (kdiscourse train) into that folder")
         stage = cls(task, load_model(p, task=task), explain=explain, batch_docs=batch_docs)
         if name:
             stage.name = name

@@ -77,7 +77,7 @@ def read_checkpoint_meta(path) -> dict:
     if not isinstance(cfg, dict) or cfg.get("problem_type") != "multi_label_classification":
         got = cfg.get("problem_type") if isinstance(cfg, dict) else None
         raise ModelError(f"{cfg_file}: problem_type is {got!r}, expected 'multi_label_classification'; "
-                         "not a kdiscourse classifier (fine-tune it with `kdiscourse train --backend transformer`)")
+                         "not a kdiscourse classifier (fine-tune it with the transformer backend)")
     meta_file = path / META_FILE
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))

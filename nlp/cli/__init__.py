@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from ..errors import AnalyzerError
-from .common import EXIT_DOC_ERRORS, EXIT_OK, EXIT_USAGE, err
+from .common import EXIT_DOC_ERRORS, EXIT_OK, EXIT_USAGE, err, with_option_hint
 
 _err = err
 __all__ = ["EXIT_DOC_ERRORS", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except AnalyzerError as exc:
-        _err(str(exc))
+        _err(with_option_hint(str(exc)))
         return EXIT_USAGE
     except KeyboardInterrupt:
         _err("interrupted")

@@ -84,3 +84,27 @@ def pipeline_config(args: argparse.Namespace):
         flag = "--models" if args.models and "model folder" in str(exc) or "holds no model" in str(exc) \
             else "--pipeline/--stages"
         raise UsageError(f"{flag}: {exc}") from None
+
+
+# phrases of library messages -> the option that addresses them (the library never names options)
+OPTION_HINTS = (
+    ("overwrite", "--overwrite"),
+    ("dask engine", "--engine dask"),
+    ("scheduler address", "--scheduler"),
+    ("path metadata pattern", "--path-metadata"),
+    ("name the input format", "--input-format"),
+    ("workers ", "--workers"),
+    ("model at", "--models"),
+)
+
+
+def with_option_hint(message: str) -> str:
+    """A library message with the command-line option that addresses it appended.
+
+    >>> with_option_hint("out: written with other settings; overwrite it to start over")
+    'out: written with other settings; overwrite it to start over (--overwrite)'
+    """
+    for phrase, option in OPTION_HINTS:
+        if phrase in message:
+            return f"{message} ({option})"
+    return message

@@ -83,7 +83,7 @@ class _DaskEngine(_Engine):
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:
-            raise UsageError(f"--engine dask needs dask.distributed ({exc}); "
+            raise UsageError(f"the dask engine needs dask.distributed ({exc}); "
                              "install it with: pip install 'kdiscourse[dask]'") from None
         self.cluster = None
         level = logging.ERROR if quiet else logging.WARNING
@@ -129,11 +129,11 @@ def _make_engine(engine: str, workers: int, scheduler: str | None, pipeline: Pip
     if engine not in ENGINES:
         raise UsageError(f"engine {engine!r}; allowed: {', '.join(ENGINES)}")
     if workers < 1:
-        raise UsageError(f"--workers {workers}: must be 1 or more")
+        raise UsageError(f"workers {workers}: must be 1 or more")
     if engine == "dask":
         return _DaskEngine(scheduler, workers, kiwi_threads, quiet)
     if scheduler:
-        raise UsageError("--scheduler only applies to --engine dask")
+        raise UsageError("a scheduler address only applies to the dask engine")
     if workers == 1:
         return _InlineEngine(pipeline)
     return _ProcessEngine(workers, kiwi_threads)

@@ -131,9 +131,9 @@ def directory_input(root: str | Path, globs: Iterable[str] = DEFAULT_GLOBS, path
         try:
             pattern = re.compile(path_metadata)
         except re.error as exc:
-            raise UsageError(f"--path-metadata {path_metadata!r} is not a regular expression: {exc}") from None
+            raise UsageError(f"path metadata pattern {path_metadata!r} is not a regular expression: {exc}") from None
         if not pattern.groupindex:
-            raise UsageError(f"--path-metadata {path_metadata!r} has no named group; write (?P<year>\\d{{4}})")
+            raise UsageError(f"path metadata pattern {path_metadata!r} has no named group; write (?P<year>\\d{{4}})")
     meta_cols = ("path",) + tuple(pattern.groupindex) if pattern else ("path",)
 
     def paths() -> list[tuple[str, Path]]:
@@ -393,7 +393,7 @@ def open_input(path: str | Path, input_format: str = "auto", *, id_column: str =
             return directory_input(p.parent, (p.name,), path_metadata, max_bytes)
         else:
             raise UsageError(f"{p}: cannot tell the input format from {suffix or 'no suffix'!r}; "
-                             f"use --input-format {'|'.join(INPUT_FORMATS[1:])}")
+                             f"name the input format ({'|'.join(INPUT_FORMATS[1:])})")
     if fmt == "dir":
         return directory_input(p, globs or DEFAULT_GLOBS, path_metadata, max_bytes)
     if fmt == "jsonl":

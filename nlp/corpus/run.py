@@ -131,7 +131,7 @@ def annotate_corpus(source: CorpusInput, out_dir: str | Path, *, engine: str = "
             what = "; ".join(f"{k}: was {json.dumps(before.get(k), ensure_ascii=False)}, now "
                              f"{json.dumps(settings.get(k), ensure_ascii=False)}" for k in changed[:3])
             raise UsageError(f"{out}: was written with other settings ({what}); "
-                             "use --overwrite to start over, or another output folder")
+                             "overwrite it to start over, or choose another output folder")
         for t in TABLES:
             (out / t).mkdir(exist_ok=True)
     _remove_stale_tmp(out)
@@ -156,7 +156,7 @@ def annotate_corpus(source: CorpusInput, out_dir: str | Path, *, engine: str = "
                 if prev["first"] != task.first or prev["records"] != len(task.records) or prev["digest"] != task.digest:
                     raise IntegrityError(f"{out}: the input changed since the earlier run (shard {task.index}, "
                                          f"records {task.first}-{task.first + len(task.records) - 1} differ); "
-                                         "use --overwrite to start over")
+                                         "overwrite it to start over")
                 continue
             yield task
 
@@ -183,7 +183,7 @@ def annotate_corpus(source: CorpusInput, out_dir: str | Path, *, engine: str = "
 
     if seen["shards"] < len(done):
         raise IntegrityError(f"{out}: the input has {seen['records']:,} records in {seen['shards']} shards, but the "
-                             f"earlier run wrote {len(done)} shards; the input changed; use --overwrite")
+                             f"earlier run wrote {len(done)} shards; the input changed; overwrite the output to start over")
     totals = verify_output(out, manifest)
     if totals["records"] != seen["records"] or totals["documents"] != seen["records"]:
         raise IntegrityError(f"{out}: {seen['records']:,} input records but {totals['documents']:,} document rows")

@@ -32,7 +32,7 @@ def read_manifest(out_dir: str | Path) -> dict | None:
     try:
         return json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IntegrityError(f"{p}: unreadable manifest ({exc}); remove the folder or use --overwrite") from None
+        raise IntegrityError(f"{p}: unreadable manifest ({exc}); remove the folder or overwrite it") from None
 
 
 def _write_manifest(out_dir: Path, manifest: dict) -> None:
