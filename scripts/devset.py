@@ -3,7 +3,8 @@
 Subcommands::
 
     segment DOC_ID [-o FILE]     sentence template of a cached search result, for annotation
-    record WORKFILE --to FILE    turn a filled template into a standoff record (no text kept)
+    record WORKFILE [--labels FILE] --to FILE
+                                 turn a filled template into a standoff record (no text kept)
     build [--results DIR] [--cache DIR]
                                  rebuild the texts into the cache from saved search results
     check                        validate every standoff record
@@ -207,8 +208,40 @@ def work_to_record(work: dict, lex: dict[str, tuple[str, str]]) -> dict:
     return rec
 
 
+def apply_label_lines(work: dict, lines: list[str]) -> dict:
+    """Fill a work file from compact label lines.
+
+    ``key: value`` lines set document fields (outlet, register, year, topic,
+    annotator); ``i | dims | frames | actor; actor`` lines label sentence i;
+    sentences not listed get empty labels; ``#`` starts a comment line.
+    """
+    by_index = {s["i"]: s for s in work["sentences"]}
+    for s in work["sentences"]:
+        s["d"], s["f"], s["a"] = "", "", []
+    for raw in lines:
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "|" not in line and ":" in line:
+            key, value = (x.strip() for x in line.split(":", 1))
+            if key not in ("outlet", "register", "year", "topic", "annotator"):
+                raise DevsetError(f"unknown document field {key!r}")
+            work[key] = int(value) if key == "year" else value
+            continue
+        parts = [x.strip() for x in line.split("|")] + ["", "", ""]
+        i = int(parts[0])
+        if i not in by_index:
+            raise DevsetError(f"{work['id']}: no sentence {i}")
+        s = by_index[i]
+        s["d"], s["f"] = parts[1], parts[2]
+        s["a"] = [a.strip() for a in parts[3].split(";") if a.strip()]
+    return work
+
+
 def cmd_record(args) -> int:
     work = json.loads(Path(args.workfile).read_text(encoding="utf-8"))
+    if args.labels:
+        work = apply_label_lines(work, Path(args.labels).read_text(encoding="utf-8").splitlines())
     rec = work_to_record(work, lexicon_actors())
     target = Path(args.to)
     others = [r for r in iter_jsonl(target) if r["id"] != rec["id"]] if target.is_file() else []
@@ -474,6 +507,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("record", help="filled template -> standoff record")
     p.add_argument("workfile")
     p.add_argument("--to", required=True)
+    p.add_argument("--labels", help="compact label lines: 'i | T R | eco sov | 미국=US; 중국=CN' and 'key: value'")
     p.set_defaults(func=cmd_record)
     p = sub.add_parser("build", help="rebuild the texts into the cache")
     p.add_argument("--results", default=results_default)
