@@ -191,6 +191,10 @@ def work_to_record(work: dict, lex: dict[str, tuple[str, str]]) -> dict:
         actors = []
         for spec in s.get("a", []) or s.get("actors", []):
             actors.extend(parse_actor(spec, s["text"], lex, where))
+        spans = {(a["start"], a["end"]) for a in actors}
+        for surface in {s["text"][a:b] for a, b in spans}:
+            if s["text"].count(surface) > sum(1 for a, b in spans if s["text"][a:b] == surface):
+                print(f"warning: {where}: {surface!r} occurs more often than it is marked", file=sys.stderr)
         sents.append({
             "start": s["start"], "end": s["end"], "sha": s["sha"],
             "dimensions": _expand(s.get("d", s.get("dimensions", "")), DIM_SHORT, dims, where),
