@@ -87,9 +87,10 @@ def segment_excerpt(excerpt: str, pipeline, drop_cut: bool = True) -> list[dict]
         if not text.strip():
             continue
         out.append({"start": a, "end": b, "text": text, "sha": sentence_sha(text)})
-    if drop_cut and out and not looks_complete(out[-1]["text"]):
-        tail = excerpt[out[-1]["end"]:]
-        if not tail.strip():  # the sentence runs into the end of the excerpt
+    if drop_cut and out and not excerpt[out[-1]["end"]:].strip():  # the last sentence ends the excerpt
+        last = out[-1]["text"].rstrip()
+        # cut mid-sentence, or cut and marked with a two-dot ellipsis ("보증금 회수..")
+        if not looks_complete(last) or (last.endswith("..") and not last.endswith("...")):
             out.pop()
     return out
 

@@ -371,6 +371,8 @@ def print_stats(docs: list[dict]) -> None:
 
 def cmd_stats(args) -> int:
     docs = load_records(standoff_files("documents"))
+    if args.annotator:
+        docs = [d for d in docs if d["annotator"] == args.annotator]
     if args.outlets:
         for o, n in Counter(d["outlet"] for d in docs).most_common():
             print(f"{n}\t{o}")
@@ -522,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("stats", help="counts over the standoff records")
     p.add_argument("--outlets", action="store_true", help="also list documents per outlet")
+    p.add_argument("--annotator", help="only the documents of this annotator (A, B)")
     p.set_defaults(func=cmd_stats)
     p = sub.add_parser("agreement", help="agreement of first and second passes")
     p.add_argument("first", nargs="?")
