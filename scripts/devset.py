@@ -413,6 +413,9 @@ def cmd_build(args) -> int:
                 counts["sentences_hash_mismatch"] += 1
                 continue
             counts[f"sentences_matched_by_{how}"] += 1
+            if how == "hash" and len(text) != s["end"] - s["start"]:
+                # whitespace inside the sentence changed: actor offsets may be off by the difference
+                counts["relocated_with_changed_length"] += 1
             rows.append({
                 "doc": rec["id"], "index": i, "text": text, "dimensions": s["dimensions"], "frames": s["frames"],
                 "actors": s["actors"], "url": rec["url"], "outlet": rec["outlet"], "register": rec["register"],
@@ -424,7 +427,8 @@ def cmd_build(args) -> int:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
     print(f"wrote {len(rows)} sentences to {cache / SENTENCES_FILE}")
     for k in ("documents_matched", "documents_missing", "sentences_matched_by_offsets",
-              "sentences_matched_by_hash", "sentences_hash_mismatch", "sentences_missing"):
+              "sentences_matched_by_hash", "relocated_with_changed_length", "sentences_hash_mismatch",
+              "sentences_missing"):
         print(f"{k}: {counts[k]}")
     return 1 if counts["sentences_hash_mismatch"] or counts["documents_missing"] else 0
 

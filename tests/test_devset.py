@@ -72,3 +72,16 @@ def test_agreement_counts():
     assert res["tasks"]["dimensions"]["labels"]["tech_platform"]["kappa"] == 0.5
     assert res["tasks"]["dimensions"]["exact_match"] == 0.75
     assert res["actors_span_id"]["f1"] == 0.0 and res["actors_span_only"]["f1"] == 1.0
+
+
+def test_segment_drops_the_cut_last_sentence():
+    from nlp import Pipeline
+    from nlp.devset import segment_excerpt
+
+    pipe = Pipeline.default(stages=("tokenize",), strict=True)
+    excerpt = "정부는 GPU 3만 장을 확보한다.\n업계는 환영했다. 다만 전력 공급이"
+    sents = segment_excerpt(excerpt, pipe)
+    assert [excerpt[s["start"]:s["end"]] for s in sents] == ["정부는 GPU 3만 장을 확보한다.", "업계는 환영했다."]
+    assert all(s["sha"] == sentence_sha(s["text"]) for s in sents)
+    dotted = segment_excerpt("중국은 자체 칩을 늘린다.\n미국은 통제를 강화..", pipe)
+    assert [s["text"] for s in dotted] == ["중국은 자체 칩을 늘린다."]
