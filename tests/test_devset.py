@@ -85,3 +85,24 @@ def test_segment_drops_the_cut_last_sentence():
     assert all(s["sha"] == sentence_sha(s["text"]) for s in sents)
     dotted = segment_excerpt("중국은 자체 칩을 늘린다.\n미국은 통제를 강화..", pipe)
     assert [s["text"] for s in dotted] == ["중국은 자체 칩을 늘린다."]
+
+
+def test_validate_record_names_each_problem():
+    mod = _script()
+    lex = mod.lexicon_actors()
+    excerpt = "미국은 수출통제를 강화했다. 한국은 GPU를 늘린다."
+    good = {"id": "dev-x-001", "url": "u", "query": "q", "outlet": "예시", "register": "news", "year": 2025,
+            "topic": "ai", "annotator": "A",
+            "sentences": [{"start": 0, "end": 15, "sha": sentence_sha(excerpt[0:15]),
+                           "dimensions": ["regulation_discourse"], "frames": [],
+                           "actors": [{"start": 0, "end": 2, "id": "US", "type": "state", "bloc": "US"}]}]}
+    assert mod.validate_record(good, lex, {"u": [{"excerpt": excerpt}]}) == []
+    bad = json.loads(json.dumps(good))
+    bad["register"] = "tweet"
+    bad["sentences"][0]["frames"] = ["cyber"]
+    bad["sentences"][0]["actors"][0].update(end=40, bloc="CN")
+    bad["sentences"][0]["sha"] = "0" * 16
+    problems = " | ".join(mod.validate_record(bad, lex, {"u": [{"excerpt": excerpt}]}))
+    for needle in ("register 'tweet'", "unknown frame 'cyber'", "outside the sentence", "differ from the lexicon",
+                   "hash does not match"):
+        assert needle in problems
