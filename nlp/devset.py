@@ -14,11 +14,12 @@ search tool returned it; an actor's ``start``/``end`` index the sentence text
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from .formats import compact_sha
 
 DEFAULT_CACHE = Path(".cache/devset")
 SENTENCES_FILE = "sentences.jsonl"
@@ -31,19 +32,7 @@ _CLOSERS = "'\"’”)]』」》〉」"
 _TERMINAL_ENDINGS = ("다", "요", "까", "음", "함", "임", "됨", "봄", "것", "죠")
 
 
-def sentence_sha(text: str) -> str:
-    """Hash of a sentence that ignores whitespace: sha256 of the text with every
-    whitespace character removed, first 16 hex digits.
-
-    Re-wrapped or re-spaced copies of a page therefore hash alike.
-
-    >>> sentence_sha("미국은 대중 수출통제를 강화했다.") == sentence_sha("미국은 대중\\n수출통제를  강화했다.")
-    True
-    >>> len(sentence_sha("한국은 소버린 AI를 키운다."))
-    16
-    """
-    compact = _WHITESPACE.sub("", text)
-    return hashlib.sha256(compact.encode("utf-8")).hexdigest()[:16]
+sentence_sha = compact_sha  # the one definition lives in nlp.formats
 
 
 def looks_complete(text: str) -> bool:

@@ -42,6 +42,16 @@ def sentence_sha(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
+def compact_sha(text: str) -> str:
+    """Whitespace-blind sentence hash of standoff records (the real-text development set): sha256 of the
+    text with every whitespace character removed, first 16 hex digits, so re-wrapped copies hash alike.
+
+    >>> compact_sha("미국은 대중 수출통제를 강화했다.") == compact_sha("미국은 대중\\n수출통제를  강화했다.")
+    True
+    """
+    return hashlib.sha256(re.sub(r"\s+", "", text).encode("utf-8")).hexdigest()[:16]
+
+
 def file_sha256(path: str | Path) -> str:
     """sha256 of a file's bytes, streamed."""
     h = hashlib.sha256()
@@ -296,7 +306,7 @@ def read_model_json(path: str | Path, backend: str | None = None, task: str | No
 
 
 __all__ = [
-    "MODEL_FILE", "TeamRecord", "dumps", "file_sha256", "files_sha256", "load_npz", "model_file_path",
+    "MODEL_FILE", "TeamRecord", "compact_sha", "dumps", "file_sha256", "files_sha256", "load_npz", "model_file_path",
     "parse_labels", "read_gold_tsv", "read_json_file", "read_model_json", "read_team_jsonl", "read_tsv_rows",
     "save_npz_atomic", "sentence_sha", "team_files", "validate_team_document", "write_json_atomic",
 ]

@@ -191,9 +191,24 @@ def test_png_chart_has_korean_glyphs(tmp_path):
 
 def test_png_without_korean_font_fails_clearly(monkeypatch):
     from nlp.errors import ModelError
-    from nlp.report import plot
+    from nlp.report import fonts
 
-    monkeypatch.setattr(plot, "PREFERRED_FONTS", ("No Such Font KR",))
-    monkeypatch.setattr(plot, "FILE_HINTS", ("nosuchfontfile",))
-    with pytest.raises(ModelError, match="fonts-noto-cjk"):
-        plot.korean_font()
+    monkeypatch.setattr(fonts, "PREFERRED_FONTS", ("No Such Font KR",))
+    monkeypatch.setattr(fonts, "FILE_HINTS", ("nosuchfontfile",))
+    monkeypatch.setattr(fonts, "_bundled_fonts", lambda: [])
+    fonts.korean_font.cache_clear()
+    try:
+        with pytest.raises(ModelError, match="fonts-noto-cjk"):
+            fonts.korean_font()
+    finally:
+        fonts.korean_font.cache_clear()
+
+
+def test_bundled_font_has_hangul():
+    """Without any system font the NanumGothic shipped by koreanize-matplotlib still draws Hangul."""
+    from nlp.report import fonts
+
+    files = fonts._bundled_fonts()
+    if not files:
+        pytest.skip("koreanize-matplotlib is not installed")
+    assert any(fonts._has_hangul(f) for f in files)
