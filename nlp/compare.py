@@ -313,6 +313,7 @@ def compare_profiles(profile: Profile, reference: Profile, weights: Mapping[str,
     """Score ``profile`` against ``reference`` (method :data:`METHOD`) and explain the score.
 
     >>> from nlp.document import Document, Sentence
+    >>> from nlp.profile import document_profile
     >>> def doc(i, dims):
     ...     return Document(i, "가.", sentences=tuple(Sentence(k, 0, 2, "가.", 0, dimensions=d)
     ...                                              for k, d in enumerate(dims)))

@@ -143,6 +143,14 @@ class Pipeline:
             stream = st.pipe(stream)
         return iter(stream)
 
+    def output(self, doc: Document, morphemes: bool = False) -> dict:
+        """The JSON contract of one document as every command writes it (``tag``, ``serve``):
+        the document's fields, which stages did not run or are not installed, and the resolved configuration."""
+        item = doc.to_dict(all_stages=self.all_stage_names(), morphemes=morphemes)
+        item["stages"]["not_installed"] = dict(self.missing)
+        item["pipeline"] = self.config
+        return item
+
     def all_stage_names(self) -> tuple[str, ...]:
         """Every stage the configuration names (built or not), for the ``stages`` field of the output."""
         names = tuple(s["name"] for s in self.config.get("stages", ())) or self.names

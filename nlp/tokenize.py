@@ -74,7 +74,7 @@ def tokenize_blocks(texts: Iterable[str], offsets: Iterable[int] | None = None,
     offsets into that text, shifted by the matching value of ``offsets`` if given.
 
     >>> [(s, e, [m.form for m in ms][:2]) for s, e, ms in next(tokenize_blocks(["미국은 강하다. 중국도."]))]
-    [(0, 8, ['미국', '은']), (9, 12, ['중국', '도'])]
+    [(0, 8, ['미국', '은']), (9, 13, ['중국', '도'])]
     """
     kiwi = get_kiwi()
     shifts = iter(offsets) if offsets is not None else None

@@ -65,18 +65,12 @@ def cmd_tag(args) -> int:
     out = sys.stdout
     docs = list(pipeline.pipe(_iter_inputs(args.paths)))
     if args.format == "json":
-        payload = [d.to_dict(all_stages=pipeline.all_stage_names(), morphemes=args.morphemes) for d in docs]
-        for d in payload:
-            d["stages"]["not_installed"] = pipeline.missing
-            d["pipeline"] = pipeline.config
+        payload = [pipeline.output(d, args.morphemes) for d in docs]
         json.dump(payload[0] if len(payload) == 1 else payload, out, ensure_ascii=False, indent=2, allow_nan=False)
         out.write("\n")
     for d in docs:
         if args.format == "jsonl":
-            item = d.to_dict(all_stages=pipeline.all_stage_names(), morphemes=args.morphemes)
-            item["stages"]["not_installed"] = pipeline.missing
-            item["pipeline"] = pipeline.config
-            out.write(json.dumps(item, ensure_ascii=False, allow_nan=False) + "\n")
+            out.write(json.dumps(pipeline.output(d, args.morphemes), ensure_ascii=False, allow_nan=False) + "\n")
         elif args.format == "text":
             _render_text(d, pipeline, out)
         if not d.ok:

@@ -107,7 +107,7 @@ def read_table(out_dir: str | Path, table: str = "documents", columns: list[str]
     >>> read_table("/nonexistent")
     Traceback (most recent call last):
     ...
-    nlp.corpus.IntegrityError: /nonexistent: no manifest.json; not a kdiscourse output folder
+    nlp.corpus.common.IntegrityError: /nonexistent: no manifest.json; not a kdiscourse output folder
     """
     import pandas as pd
     if table not in TABLES:
