@@ -18,7 +18,6 @@ Errors are one-line JSON messages: 400 for malformed JSON or fields, 413 for a r
 over the size limit, 422 for a document that cannot be analysed.
 """
 
-from __future__ import annotations
 
 import json
 import threading
@@ -173,6 +172,10 @@ def create_app(service: Service):
 
         names.update({lab: korean_name(lab) for lab in dimension_ids()})
         return dump({"names": names, **display()})
+
+    @app.get("/favicon.ico")
+    async def favicon() -> Response:
+        return Response(status_code=204)
 
     @app.get("/")
     async def index() -> HTMLResponse:
