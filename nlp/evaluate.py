@@ -86,6 +86,42 @@ def multilabel_report(Y_true, Y_pred, labels: Sequence[str], proba=None, top_con
     return out
 
 
+def bootstrap_intervals(Y_true, Y_pred, labels: Sequence[str], groups: Sequence[str], n_boot: int = 1000,
+                        seed: int = 20240611, level: float = 0.95) -> dict:
+    """Percentile bootstrap intervals of macro-F1 and per-label F1, resampling whole documents.
+
+    Sentences of one document are not independent, so documents (``groups``) are drawn with
+    replacement and every sentence of a drawn document comes along.
+
+    >>> ci = bootstrap_intervals([[1], [0], [1], [0]], [[1], [0], [0], [0]], ["a"], ["d1", "d1", "d2", "d2"], 200)
+    >>> ci["macro_f1"][0] <= ci["macro_f1"][1]
+    True
+    """
+    Yt = np.asarray(Y_true).astype(bool)
+    Yp = np.asarray(Y_pred).astype(bool)
+    g = np.asarray(groups)
+    uniq, inv = np.unique(g, return_inverse=True)
+    n_docs, n_labels = len(uniq), Yt.shape[1]
+    # per-document counts, so that each bootstrap replicate is a weighted sum
+    tp = np.zeros((n_docs, n_labels))
+    fp = np.zeros((n_docs, n_labels))
+    fn = np.zeros((n_docs, n_labels))
+    np.add.at(tp, inv, (Yt & Yp))
+    np.add.at(fp, inv, (~Yt & Yp))
+    np.add.at(fn, inv, (Yt & ~Yp))
+    rng = np.random.default_rng(seed)
+    w = rng.multinomial(n_docs, np.full(n_docs, 1.0 / n_docs), size=n_boot)  # (n_boot, n_docs) draw counts
+    TP, FP, FN = w @ tp, w @ fp, w @ fn
+    denom = 2 * TP + FP + FN
+    f1 = np.divide(2 * TP, denom, out=np.zeros_like(TP), where=denom > 0)
+    lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
+    macro = f1.mean(1)
+    return {"level": level, "n_boot": n_boot, "documents": int(n_docs),
+            "macro_f1": [round(float(np.percentile(macro, lo)), 4), round(float(np.percentile(macro, hi)), 4)],
+            "labels": {lab: [round(float(np.percentile(f1[:, j], lo)), 4), round(float(np.percentile(f1[:, j], hi)), 4)]
+                       for j, lab in enumerate(labels)}}
+
+
 def confusions(Y_true, Y_pred, labels: Sequence[str], top: int = 10) -> list[dict]:
     """Most frequent (gold A, predicted B) pairs: A missed and B predicted instead in the same sentence.
 
@@ -259,10 +295,13 @@ def _fit(make: Factory, task: str, data) -> object:
     return clf
 
 
-def _score(clf, task: str, data) -> dict:
+def _score(clf, task: str, data, bootstrap: int = 0) -> dict:
     proba = clf.predict_proba(list(data.items))
     pred = (proba >= np.asarray(clf.thresholds_)[None, :]).astype(int)
-    return multilabel_report(data.Y[task], pred, clf.labels, proba)
+    rep = multilabel_report(data.Y[task], pred, clf.labels, proba)
+    if bootstrap:
+        rep["ci"] = bootstrap_intervals(data.Y[task], pred, clf.labels, data.doc_ids, bootstrap)
+    return rep
 
 
 def evaluate_holdout(make: Factory, task: str, data, seed: int | None = None) -> dict:
@@ -310,13 +349,26 @@ def evaluate_essay(make: Factory, task: str, data, essay) -> dict:
     return _score(clf, task, essay)
 
 
+def evaluate_external(make: Factory, task: str, data, external, bootstrap: int = 1000) -> dict:
+    """Train on all of ``data``, score on external gold (the real-text development set, a user's gold file)
+    with document-grouped bootstrap intervals."""
+    clf = _fit(make, task, data)
+    return _score(clf, task, external, bootstrap)
+
+
 def evaluate_many(factories: Mapping[str, Factory], tasks: Sequence[str], setting: str, data, k: int = 5,
-                  essay=None, progress: Callable[[str], None] | None = None) -> list[dict]:
-    """Several classifiers side by side: one result per task, ``{"classifiers": {name: report}}``."""
-    if setting not in ("test", "cv", "essay"):
-        raise UsageError(f"unknown setting {setting!r}; allowed: test, cv, essay")
+                  essay=None, progress: Callable[[str], None] | None = None, external=None) -> list[dict]:
+    """Several classifiers side by side: one result per task, ``{"classifiers": {name: report}}``.
+
+    Settings: ``test`` (held-out split), ``cv`` (k folds), ``essay`` (the essay gold), ``devset`` (the
+    real-text development set or any external gold given as ``external``, with bootstrap intervals).
+    """
+    if setting not in ("test", "cv", "essay", "devset"):
+        raise UsageError(f"unknown setting {setting!r}; allowed: test, cv, essay, devset")
     if setting == "essay" and essay is None:
         raise UsageError("the essay setting needs the essay gold")
+    if setting == "devset" and external is None:
+        raise UsageError("the devset setting needs the development set (or another gold set)")
     results = []
     for task in tasks:
         res = {"setting": setting if setting != "cv" else f"cv{k}", "task": task, "codebook_version": codebook_version(),
@@ -328,6 +380,8 @@ def evaluate_many(factories: Mapping[str, Factory], tasks: Sequence[str], settin
                 rep = evaluate_holdout(make, task, data)
             elif setting == "cv":
                 rep = evaluate_cv(make, task, data, k)
+            elif setting == "devset":
+                rep = evaluate_external(make, task, data, external)
             else:
                 rep = evaluate_essay(make, task, data, essay)
             res["classifiers"][name] = rep
@@ -453,6 +507,12 @@ def render_table(results: Sequence[dict]) -> str:
                 row += f" | {s['precision']:>18.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}{_fmt(brier):>7}"
             lines.append(row)
         for n, r in zip(names, reps):
+            if "ci" in r:
+                ci = r["ci"]
+                lo, hi = ci["macro_f1"]
+                lines.append(f"{n}: macro-F1 {r['macro']['f1']:.3f}, {ci['level']:.0%} interval [{lo:.3f}, {hi:.3f}] "
+                             f"(bootstrap over {ci['documents']} documents, {ci['n_boot']} draws); per label: "
+                             + ", ".join(f"{lab} [{a:.2f}, {b:.2f}]" for lab, (a, b) in ci["labels"].items()))
             if "folds" in r:
                 f = r["folds"]
                 lines.append(f"{n}: fold macro-F1 {f['macro_f1_mean']:.3f} ± {f['macro_f1_std']:.3f} "

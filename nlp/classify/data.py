@@ -213,6 +213,36 @@ def load_essay_gold(gold: str | Path = ESSAY_GOLD, essay: str | Path = ESSAY_TEX
                         corpus_sha256([gold_p]), (str(gold_p),))
 
 
+def load_devset_data(cache_dir: str | Path | None = None) -> LabelledData | None:
+    """The real-text development set (rebuilt cache, see corpus/devset/README.md) as :class:`LabelledData`,
+    one group per document, or None when the cache is absent.  Headings and bylines stay in with
+    their (empty) gold labels: real text has them."""
+    from ..devset import DEFAULT_CACHE, load_devset
+
+    root = Path(cache_dir) if cache_dir is not None else REPO / DEFAULT_CACHE
+    docs = load_devset(root)
+    if not docs:
+        return None
+    texts, dims, frames, doc_ids, strata, spans = [], [], [], [], [], []
+    for d in docs:
+        start = len(texts)
+        for s in d["sentences"]:
+            texts.append(s["text"])
+            dims.append(s.get("dimensions", []))
+            frames.append(s.get("frames", []))
+            doc_ids.append(d["id"])
+            strata.append(f"{d.get('register', '?')}/{d.get('topic', '?')}")
+        spans.append((d["id"], start, len(texts)))
+    morphs = _tokenize_texts(texts)
+    items: list[SentenceItem] = []
+    for did, a, b in spans:
+        items.extend(items_from_sentences(texts[a:b], morphs[a:b], did))
+    Y = {"dimensions": labels_matrix(dims, "dimensions"), "frames": labels_matrix(frames, "frames")}
+    src = root / "sentences.jsonl"
+    return LabelledData(tuple(items), Y, np.asarray(doc_ids), np.asarray(strata), corpus_sha256([src]),
+                        (str(src),))
+
+
 # --------------------------------------------------------------------------- splits
 
 def _doc_table(doc_ids: np.ndarray) -> tuple[list[str], np.ndarray]:

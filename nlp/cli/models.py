@@ -113,13 +113,13 @@ def cmd_evaluate(args) -> int:
             raise UsageError("--agreement compares two files; do not combine it with --test, --cv or --essay")
         _write(_render([agreement(*args.agreement)], args.format), args.output)
         return 0
-    if not (args.test or args.cv or args.essay):
-        raise UsageError("choose what to evaluate: --test, --cv K, --essay or --agreement FILE_A FILE_B")
+    if not (args.test or args.cv or args.essay or args.devset):
+        raise UsageError("choose what to evaluate: --test, --cv K, --essay, --devset or --agreement FILE_A FILE_B")
     if args.cv is not None and args.cv < 2:
         raise UsageError(f"--cv needs at least 2 folds, got {args.cv}")
 
     from ..classify import BACKENDS, backend_class
-    from ..classify.data import ESSAY_GOLD, ESSAY_TEXT, load_essay_gold, load_team_corpus
+    from ..classify.data import ESSAY_GOLD, ESSAY_TEXT, load_devset_data, load_essay_gold, load_team_corpus
     from ..evaluate import evaluate_many
 
     names = _parse_list(args.classifiers, tuple(BACKENDS), "classifier")
@@ -136,6 +136,12 @@ def cmd_evaluate(args) -> int:
         if not gold.exists():
             raise UsageError(f"no essay gold at {gold}; pass --essay-gold PATH")
         essay = load_essay_gold(gold, args.essay_text or ESSAY_TEXT)
+    devset = None
+    if args.devset:
+        devset = load_devset_data(None if args.devset is True else args.devset)
+        if devset is None:
+            print("kdiscourse: note: the real-text development set is not built here (no .cache/devset/"
+                  "sentences.jsonl; see corpus/devset/README.md); --devset is skipped", file=sys.stderr)
     if say:
         say("loading and tokenizing the team corpus")
     data = load_team_corpus(args.corpus)
@@ -146,6 +152,8 @@ def cmd_evaluate(args) -> int:
         results += evaluate_many(factories, tasks, "cv", data, k=args.cv, progress=say)
     if args.essay:
         results += evaluate_many(factories, tasks, "essay", data, essay=essay, progress=say)
+    if devset is not None:
+        results += evaluate_many(factories, tasks, "devset", data, external=devset, progress=say)
     _write(_render(results, args.format), args.output)
     return 0
 
@@ -218,6 +226,10 @@ def register(sub) -> None:
     e.add_argument("--essay", action="store_true",
                    help="train on all team documents, score the essay gold (the essay is never in training)")
     e.add_argument("--essay-text", metavar="PATH", help="the reference essay text (default: ../shared/seeds/000_…txt)")
+    e.add_argument("--devset", nargs="?", const=True, metavar="CACHE_DIR",
+                   help="train on all team documents, score the real-text development set (default cache: "
+                        ".cache/devset; rebuilt by scripts/devset.py build) with document-grouped bootstrap "
+                        "intervals; skipped with a note when the cache is absent")
     e.add_argument("--agreement", nargs=2, metavar=("FILE_A", "FILE_B"),
                    help="per-label agreement (Cohen's kappa, Krippendorff's alpha) between two annotation files")
     e.add_argument("--param", action="append", metavar="BACKEND.KEY=VALUE",
