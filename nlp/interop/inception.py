@@ -7,6 +7,7 @@ Types (custom layers use INCEpTION's ``webanno.custom`` namespace, so the layers
 created in a project with these names and features receive the annotations):
 
 - DKPro ``Sentence`` and ``DocumentMetaData`` (document id) as INCEpTION expects;
+- ``webanno.custom.DocumentInfo`` (a document-level layer): ``register``, ``topic``;
 - ``webanno.custom.SentenceLabels`` over each sentence to annotate: one Boolean
   feature per dimension and per frame id (absence of the annotation = sentence
   not offered for annotation; all features false = no label);
@@ -36,6 +37,7 @@ SENTENCE = "de.tudarmstadt.ukp.dkpro.core.api.segmentation.type.Sentence"
 METADATA = "de.tudarmstadt.ukp.dkpro.core.api.metadata.type.DocumentMetaData"
 SENTENCE_LABELS = "webanno.custom.SentenceLabels"
 ACTOR_MENTION = "webanno.custom.ActorMention"
+DOCUMENT_INFO = "webanno.custom.DocumentInfo"
 TYPESYSTEM_FILE = "TypeSystem.xml"
 
 
@@ -55,6 +57,10 @@ def typesystem():
     for name in ("documentTitle", "documentId", "documentUri", "collectionId", "documentBaseUri"):
         ts.create_feature(meta, name, "uima.cas.String")
     ts.create_feature(meta, "isLastSegment", "uima.cas.Boolean")
+    info = ts.create_type(DOCUMENT_INFO, "uima.cas.AnnotationBase",
+                          description="kdiscourse document metadata (a document-level layer)")
+    ts.create_feature(info, "register", "uima.cas.String", description="news, editorial, analysis, ...")
+    ts.create_feature(info, "topic", "uima.cas.String", description="ai or offtopic")
     sent = ts.create_type(SENTENCE, "uima.tcas.Annotation")
     ts.create_feature(sent, "id", "uima.cas.String")
     labels = ts.create_type(SENTENCE_LABELS, "uima.tcas.Annotation",
@@ -78,6 +84,8 @@ def cas_for(gold: GoldDocument, doc, ts) -> Any:
     Meta, Sent = ts.get_type(METADATA), ts.get_type(SENTENCE)
     Labels, Mention = ts.get_type(SENTENCE_LABELS), ts.get_type(ACTOR_MENTION)
     cas.add(Meta(begin=0, end=len(doc.text), documentId=gold.id, documentTitle=gold.id, language="ko"))
+    if gold.register is not None or gold.topic is not None:
+        cas.add(ts.get_type(DOCUMENT_INFO)(register=gold.register, topic=gold.topic))
     for s in doc.sentences:
         cas.add(Sent(begin=s.start, end=s.end))
     for s in gold.sentences:
@@ -125,12 +133,12 @@ def export(golds: Sequence[GoldDocument], docs: Sequence, out_dir: str | Path, l
 def _xmi_sources(path: Path) -> Iterator[tuple[str, tuple[str, ...], bytes, bytes | None]]:
     """``(where, path parts, XMI bytes, type-system bytes or None)`` of every XMI in a folder or zip."""
     if path.is_dir():
-        files = sorted(path.rglob("*.xmi"))
-        for f in files:
-            ts_file = f.parent / TYPESYSTEM_FILE
-            yield str(f), f.relative_to(path).parts, f.read_bytes(), ts_file.read_bytes() if ts_file.exists() else None
-        if not files:  # zips are read only when the folder holds no plain XMI (ours holds both, the same CAS)
-            for f in sorted(path.rglob("*.zip")):
+        for f in sorted(path.rglob("*")):
+            if f.suffix == ".xmi":
+                ts_file = f.parent / TYPESYSTEM_FILE
+                yield (str(f), f.relative_to(path).parts, f.read_bytes(),
+                       ts_file.read_bytes() if ts_file.exists() else None)
+            elif f.suffix == ".zip" and not f.with_suffix(".xmi").exists():  # ours: <doc>.zip = <doc>.xmi + types
                 yield from _zip_sources(f, f.relative_to(path).parts[:-1])
     elif path.suffix == ".zip":
         yield from _zip_sources(path, ())
@@ -175,6 +183,7 @@ def read_export(path: str | Path, lexicons: tuple[str, ...] = (), annotator: str
     default_ts = typesystem()
     sentences: dict[tuple[str, str], list[GoldSentence]] = {}
     warnings: list[str] = []
+    doc_fields: dict[str, dict] = {}
     n_files = 0
     for where, parts, xmi, ts_bytes in _xmi_sources(p):
         n_files += 1
@@ -187,6 +196,9 @@ def read_export(path: str | Path, lexicons: tuple[str, ...] = (), annotator: str
         metas = list(cas.select(METADATA)) if cas.typesystem.contains_type(METADATA) else []
         doc_id = metas[0].documentId if metas and metas[0].documentId else Path(parts[-1]).stem
         who = annotator or _annotator_from_parts(parts)
+        infos = list(cas.select(DOCUMENT_INFO)) if cas.typesystem.contains_type(DOCUMENT_INFO) else []
+        if infos:
+            doc_fields[doc_id] = {k: getattr(infos[0], k) for k in ("register", "topic") if getattr(infos[0], k)}
         if not cas.typesystem.contains_type(SENTENCE_LABELS):
             raise InputError(f"{where}: no {SENTENCE_LABELS} layer; was it exported by kdiscourse?")
         starts = sorted(s.begin for s in cas.select(SENTENCE)) if cas.typesystem.contains_type(SENTENCE) else []
@@ -213,4 +225,4 @@ def read_export(path: str | Path, lexicons: tuple[str, ...] = (), annotator: str
                 text[begin:end], tuple(dims), tuple(frames), rank.get(begin, u_i), begin, end, tuple(sorted(set(found)))))
     if not n_files:
         raise InputError(f"{p}: no .xmi files found")
-    return assemble("inception", sentences, {}, warnings)
+    return assemble("inception", sentences, doc_fields, warnings)

@@ -1,0 +1,194 @@
+"""Tag -> export -> (annotator edits through the tool's own library or format) -> import == predictions + edits.
+
+For each tool one annotator changes exactly one sentence label and one actor span
+and a second annotator accepts the pre-annotations; the imported gold must be the
+predictions plus exactly that change, per annotator, with exact offsets.
+
+- Label Studio: the labeling config, the tasks, the predictions and the edited
+  annotation are validated by ``label-studio-sdk``'s own ``LabelInterface`` (the
+  server is not started here: see ``test_interop_labelstudio_server.py``);
+- doccano: the edited lines are written as doccano's export zip (one member per user);
+- INCEpTION: the XMI is loaded and edited with ``dkpro-cassis`` against the generated
+  type system, and saved per annotator.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import zipfile
+from dataclasses import replace
+
+import pytest
+
+from nlp.interop import export_documents, gold_from_document, import_annotations
+from nlp.interop.gold import GoldDocument
+
+TEXT = ("미국 상무부가 대중 수출통제를 강화했다. "
+        "한국 정부는 미중 갈등 속에서 삼성전자와 SK하이닉스의 대응책을 논의했다. "
+        "오픈AI는 새 모델을 공개했다.")
+ADDED_FRAME = "military_security"  # the label the annotator adds to sentence 0
+
+
+@pytest.fixture(scope="module")
+def tagged(pipeline):
+    from nlp import document_from_text
+
+    doc = pipeline(document_from_text(TEXT, "rt-001", metadata={"register": "news", "topic": "ai"}))
+    assert doc.ok and len(doc.sentences) == 3
+    return doc
+
+
+@pytest.fixture(scope="module")
+def edit(tagged):
+    """The annotator's change: one frame added to sentence 0, the span of sentence 1's first actor shortened."""
+    s1 = tagged.sentences[1]
+    first = min((m for m in tagged.mentions if m.sentence == 1), key=lambda m: (m.start, m.actor))
+    assert ADDED_FRAME not in tagged.sentences[0].frames
+    assert first.end - first.start > 2, "the fixture needs a shortenable span (한국 정부 -> 한국)"
+    return {"sentence": 1, "actor": first.actor, "old": (first.start - s1.start, first.end - s1.start),
+            "new": (first.start - s1.start, first.start - s1.start + 2)}
+
+
+def expected_gold(doc, edit, annotator: str) -> GoldDocument:
+    """Predictions as gold, plus exactly the two edits."""
+    g = gold_from_document(doc, annotator)
+    sents = list(g.sentences)
+    s0 = sents[0]
+    frames = tuple(f for f in _frame_order() if f in (*s0.frames, ADDED_FRAME))
+    sents[0] = replace(s0, frames=frames)
+    s1 = sents[1]
+    actors = sorted(replace(a, end=edit["new"][1]) if (a.id, (a.start, a.end)) == (edit["actor"], edit["old"]) else a
+                    for a in s1.actors)
+    sents[1] = replace(s1, actors=tuple(actors))
+    return replace(g, sentences=tuple(sents))
+
+
+def _frame_order():
+    from nlp.labels import frame_ids
+
+    return frame_ids()
+
+
+def _check(result, tagged, edit):
+    by = {d.annotator: d for d in result.documents}
+    assert set(by) == {"kim", "lee"}, result.annotators
+    assert by["kim"] == expected_gold(tagged, edit, "kim")
+    assert by["lee"] == gold_from_document(tagged, "lee")
+    assert by["kim"] != by["lee"]
+    assert result.warnings == []
+
+
+# --------------------------------------------------------------------------- Label Studio
+
+def test_label_studio_round_trip(tagged, edit, tmp_path):
+    sdk = pytest.importorskip("label_studio_sdk.label_interface", reason="label-studio-sdk not installed ([tools])")
+    export_documents([tagged], "label-studio", tmp_path / "ls")
+    li = sdk.LabelInterface((tmp_path / "ls" / "config.xml").read_text(encoding="utf-8"))
+    tasks = json.loads((tmp_path / "ls" / "tasks.json").read_text(encoding="utf-8"))
+    assert len(tasks) == 3
+    from nlp.labels import dimension_ids, frame_ids
+    from nlp.lexicon import load_lexicon
+
+    assert set(li.get_control("actor").labels) == set(load_lexicon().actors)
+    assert li.get_control("dimensions").labels == list(dimension_ids())
+    assert li.get_control("frames").labels == list(frame_ids())
+    for t in tasks:
+        assert li.validate_task({"data": t["data"]})
+        assert li.validate_prediction(t["predictions"][0], return_errors=True) == []
+    exported = []
+    for n, t in enumerate(tasks):
+        kim = copy.deepcopy(t["predictions"][0]["result"])
+        if t["data"]["sentence"] == 0:  # add a frame choice (create the control's result if the model chose none)
+            frames = [r for r in kim if r["from_name"] == "frames"]
+            if frames:
+                frames[0]["value"]["choices"].append(ADDED_FRAME)
+            else:
+                kim.append({"id": "f-edit", "from_name": "frames", "to_name": "text", "type": "choices",
+                            "value": {"choices": [ADDED_FRAME]}})
+        if t["data"]["sentence"] == edit["sentence"]:  # drag the region's end, as in the editor
+            region = next(r for r in kim if r["type"] == "labels" and r["value"]["labels"] == [edit["actor"]]
+                          and (r["value"]["start"], r["value"]["end"]) == edit["old"])
+            region["value"]["end"] = edit["new"][1]
+            region["value"]["text"] = t["data"]["text"][edit["new"][0]:edit["new"][1]]
+        for result in (kim, t["predictions"][0]["result"]):
+            assert li.validate_annotation({"result": result}), result
+        exported.append({**t, "id": 100 + n, "annotations": [
+            {"id": 2 * n + 1, "completed_by": {"id": 1, "email": "kim"}, "result": kim, "was_cancelled": False},
+            {"id": 2 * n + 2, "completed_by": {"id": 2, "email": "lee"}, "result": t["predictions"][0]["result"],
+             "was_cancelled": False},
+        ]})
+    export_file = tmp_path / "export.json"
+    export_file.write_text(json.dumps(exported, ensure_ascii=False), encoding="utf-8")
+    _check(import_annotations(export_file, "label-studio"), tagged, edit)
+
+
+# --------------------------------------------------------------------------- doccano
+
+def test_doccano_round_trip(tagged, edit, tmp_path):
+    export_documents([tagged], "doccano", tmp_path / "dc")
+    cls = [json.loads(x) for x in (tmp_path / "dc" / "classification.jsonl").read_text(encoding="utf-8").splitlines()]
+    spans = [json.loads(x) for x in (tmp_path / "dc" / "spans.jsonl").read_text(encoding="utf-8").splitlines()]
+    labels = json.loads((tmp_path / "dc" / "span_labels.json").read_text(encoding="utf-8"))
+    assert {"KR", "US_COMMERCE"} <= {x["text"] for x in labels}
+    # doccano's export: its own id, the text, the labels, and the metadata columns we sent
+    kim_cls, kim_spans = copy.deepcopy(cls), copy.deepcopy(spans)
+    kim_cls[0]["label"].append(ADDED_FRAME)
+    row = next(r for r in kim_spans if r["sentence"] == edit["sentence"])
+    i = row["label"].index([*edit["old"], edit["actor"]])
+    row["label"][i] = [*edit["new"], edit["actor"]]
+    # the span project exported in doccano's newer shape (entities with start/end_offset)
+    for r in kim_spans:
+        r["entities"] = [{"id": k, "label": lab, "start_offset": s, "end_offset": e}
+                         for k, (s, e, lab) in enumerate(r.pop("label"))]
+
+    def lines(rows):
+        return "".join(json.dumps({"id": 7 + n, **r}, ensure_ascii=False) + "\n" for n, r in enumerate(rows))
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name, kim_rows, lee_rows in (("classification", kim_cls, cls), ("spans", kim_spans, spans)):
+        with zipfile.ZipFile(folder / f"{name}-project.zip", "w") as z:
+            z.writestr("kim.jsonl", lines(kim_rows))
+            z.writestr("lee.jsonl", lines(lee_rows))
+    _check(import_annotations(folder, "doccano"), tagged, edit)
+
+
+# --------------------------------------------------------------------------- INCEpTION
+
+def test_inception_round_trip(tagged, edit, tmp_path):
+    cassis = pytest.importorskip("cassis", reason="dkpro-cassis not installed ([tools])")
+    from nlp.interop import inception
+
+    export_documents([tagged], "inception", tmp_path / "inc")
+    with open(tmp_path / "inc" / "TypeSystem.xml", "rb") as fh:
+        ts = cassis.load_typesystem(fh)
+    with open(tmp_path / "inc" / "rt-001.xmi", "rb") as fh:
+        cas = cassis.load_cas_from_xmi(fh, typesystem=ts)
+    assert cas.sofa_string == tagged.text
+    units = sorted(cas.select(inception.SENTENCE_LABELS), key=lambda a: a.begin)
+    assert [u.get_covered_text() for u in units] == [s.text for s in tagged.sentences]
+    setattr(units[0], ADDED_FRAME, True)
+    s1 = tagged.sentences[edit["sentence"]]
+    mention = next(m for m in cas.select(inception.ACTOR_MENTION)
+                   if m.actor == edit["actor"] and (m.begin - s1.start, m.end - s1.start) == edit["old"])
+    mention.end = s1.start + edit["new"][1]
+    (tmp_path / "done" / "kim").mkdir(parents=True)
+    cas.to_xmi(tmp_path / "done" / "kim" / "rt-001.xmi")
+    # INCEpTION's project-export layout for the second annotator: annotation/<document>/<user>.zip
+    lee_dir = tmp_path / "done" / "annotation" / "rt-001.txt"
+    lee_dir.mkdir(parents=True)
+    with zipfile.ZipFile(lee_dir / "lee.zip", "w") as z:
+        z.write(tmp_path / "inc" / "rt-001.xmi", "rt-001.xmi")
+        z.write(tmp_path / "inc" / "TypeSystem.xml", "TypeSystem.xml")
+    _check(import_annotations(tmp_path / "done", "inception"), tagged, edit)
+
+
+def test_inception_zip_holds_xmi_and_type_system(tagged, tmp_path):
+    pytest.importorskip("cassis", reason="dkpro-cassis not installed ([tools])")
+    export_documents([tagged], "inception", tmp_path)
+    with zipfile.ZipFile(tmp_path / "rt-001.zip") as z:
+        assert sorted(z.namelist()) == ["TypeSystem.xml", "rt-001.xmi"]
+    res = import_annotations(tmp_path / "rt-001.zip", "inception", annotator="curator")
+    assert [d.annotator for d in res.documents] == ["curator"]
+    assert res.documents[0] == gold_from_document(tagged, "curator")
