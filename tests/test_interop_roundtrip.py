@@ -15,7 +15,14 @@ predictions plus exactly that change, per annotator, with exact offsets.
 from __future__ import annotations
 
 import copy
+import http.cookiejar
 import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.parse
+import urllib.request
 import zipfile
 from dataclasses import replace
 
@@ -70,13 +77,31 @@ def _frame_order():
     return frame_ids()
 
 
-def _check(result, tagged, edit):
+def _check(result, tagged, edit, editor="kim", accepter="lee"):
     by = {d.annotator: d for d in result.documents}
-    assert set(by) == {"kim", "lee"}, result.annotators
-    assert by["kim"] == expected_gold(tagged, edit, "kim")
-    assert by["lee"] == gold_from_document(tagged, "lee")
-    assert by["kim"] != by["lee"]
+    assert set(by) == {editor, accepter}, result.annotators
+    assert by[editor] == expected_gold(tagged, edit, editor)
+    assert by[accepter] == gold_from_document(tagged, accepter)
+    assert by[editor] != by[accepter]
     assert result.warnings == []
+
+
+def kim_result(task: dict, edit: dict) -> list[dict]:
+    """The first annotator's Label Studio result for a task: the prediction with the two edits applied."""
+    kim = copy.deepcopy(task["predictions"][0]["result"])
+    if task["data"]["sentence"] == 0:  # tick one more frame (create the control's result if the model chose none)
+        frames = [r for r in kim if r["from_name"] == "frames"]
+        if frames:
+            frames[0]["value"]["choices"].append(ADDED_FRAME)
+        else:
+            kim.append({"id": "f-edit", "from_name": "frames", "to_name": "text", "type": "choices",
+                        "value": {"choices": [ADDED_FRAME]}})
+    if task["data"]["sentence"] == edit["sentence"]:  # drag the region's end, as in the editor
+        region = next(r for r in kim if r["type"] == "labels" and r["value"]["labels"] == [edit["actor"]]
+                      and (r["value"]["start"], r["value"]["end"]) == edit["old"])
+        region["value"]["end"] = edit["new"][1]
+        region["value"]["text"] = task["data"]["text"][edit["new"][0]:edit["new"][1]]
+    return kim
 
 
 # --------------------------------------------------------------------------- Label Studio
@@ -98,19 +123,7 @@ def test_label_studio_round_trip(tagged, edit, tmp_path):
         assert li.validate_prediction(t["predictions"][0], return_errors=True) == []
     exported = []
     for n, t in enumerate(tasks):
-        kim = copy.deepcopy(t["predictions"][0]["result"])
-        if t["data"]["sentence"] == 0:  # add a frame choice (create the control's result if the model chose none)
-            frames = [r for r in kim if r["from_name"] == "frames"]
-            if frames:
-                frames[0]["value"]["choices"].append(ADDED_FRAME)
-            else:
-                kim.append({"id": "f-edit", "from_name": "frames", "to_name": "text", "type": "choices",
-                            "value": {"choices": [ADDED_FRAME]}})
-        if t["data"]["sentence"] == edit["sentence"]:  # drag the region's end, as in the editor
-            region = next(r for r in kim if r["type"] == "labels" and r["value"]["labels"] == [edit["actor"]]
-                          and (r["value"]["start"], r["value"]["end"]) == edit["old"])
-            region["value"]["end"] = edit["new"][1]
-            region["value"]["text"] = t["data"]["text"][edit["new"][0]:edit["new"][1]]
+        kim = kim_result(t, edit)
         for result in (kim, t["predictions"][0]["result"]):
             assert li.validate_annotation({"result": result}), result
         exported.append({**t, "id": 100 + n, "annotations": [
@@ -192,3 +205,102 @@ def test_inception_zip_holds_xmi_and_type_system(tagged, tmp_path):
     res = import_annotations(tmp_path / "rt-001.zip", "inception", annotator="curator")
     assert [d.annotator for d in res.documents] == ["curator"]
     assert res.documents[0] == gold_from_document(tagged, "curator")
+
+
+# --------------------------------------------------------------------------- Label Studio, real server
+
+class _Session:
+    """A logged-in Label Studio web session (cookies + CSRF), enough for the REST calls of the round trip."""
+
+    def __init__(self, url: str, email: str, password: str, signup: bool = False) -> None:
+        self.url, self.jar = url.rstrip("/"), http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        page = "/user/signup/" if signup else "/user/login/"
+        self.opener.open(self.url + page, timeout=60).read()
+        form = urllib.parse.urlencode({"email": email, "password": password, "csrfmiddlewaretoken": self._csrf()})
+        self.opener.open(urllib.request.Request(self.url + page, data=form.encode(),
+                                                headers={"Referer": self.url + page}), timeout=60).read()
+        self.user = self.call("GET", "/api/current-user/whoami")
+
+    def _csrf(self) -> str:
+        return next(c.value for c in self.jar if c.name == "csrftoken")
+
+    def call(self, method: str, path: str, body=None):
+        req = urllib.request.Request(self.url + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json", "X-CSRFToken": self._csrf(),
+                                              "Referer": self.url + "/"})
+        with self.opener.open(req, timeout=120) as r:
+            return json.loads(r.read() or b"null")
+
+
+def _wait_ready(url: str, seconds: float, proc=None) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=5) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(1)
+    return False
+
+
+@pytest.fixture(scope="module")
+def label_studio(tmp_path_factory):
+    """A Label Studio server: KDISCOURSE_LABEL_STUDIO_URL (+ _USER, _PASSWORD), or one started here.
+
+    Starting one needs the ``label-studio`` executable (on PATH or KDISCOURSE_LABEL_STUDIO_BIN) and
+    must answer within KDISCOURSE_LABEL_STUDIO_TIMEOUT seconds (default 60); otherwise the test skips.
+    """
+    url = os.environ.get("KDISCOURSE_LABEL_STUDIO_URL")
+    if url:
+        yield url, os.environ.get("KDISCOURSE_LABEL_STUDIO_USER", ""), os.environ.get(
+            "KDISCOURSE_LABEL_STUDIO_PASSWORD", "")
+        return
+    exe = os.environ.get("KDISCOURSE_LABEL_STUDIO_BIN") or shutil.which("label-studio")
+    if not exe:
+        pytest.skip("no Label Studio server: set KDISCOURSE_LABEL_STUDIO_URL or install label-studio")
+    timeout = float(os.environ.get("KDISCOURSE_LABEL_STUDIO_TIMEOUT", "60"))
+    data = tmp_path_factory.mktemp("label-studio")
+    port = 18000 + os.getpid() % 1000
+    user, password = "kim@example.org", "kdiscourse-round-trip"
+    env = {**os.environ, "LABEL_STUDIO_BASE_DATA_DIR": str(data)}
+    env.pop("HOST", None)
+    with open(data / "server.log", "wb") as log:
+        proc = subprocess.Popen([exe, "start", "--no-browser", "--host", "127.0.0.1", "--port", str(port),
+                                 "--username", user, "--password", password], env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        if not _wait_ready(url, timeout, proc):
+            pytest.skip(f"Label Studio did not answer within {timeout:.0f} s (first start migrates its database)")
+        yield url, user, password
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_label_studio_server_round_trip(tagged, edit, tmp_path, label_studio):
+    url, user, password = label_studio
+    export_documents([tagged], "label-studio", tmp_path / "ls")
+    kim = _Session(url, user, password)
+    project = kim.call("POST", "/api/projects", {
+        "title": f"kdiscourse round trip {time.time():.0f}",
+        "label_config": (tmp_path / "ls" / "config.xml").read_text(encoding="utf-8")})
+    tasks = json.loads((tmp_path / "ls" / "tasks.json").read_text(encoding="utf-8"))
+    assert kim.call("POST", f"/api/projects/{project['id']}/import", tasks)["prediction_count"] == 3
+    lee = _Session(url, f"lee-{time.time_ns()}@example.org", "kdiscourse-round-trip-2", signup=True)
+    stored = kim.call("GET", f"/api/tasks?project={project['id']}&fields=all")["tasks"]
+    for t in stored:  # kim edits the pre-annotation, lee submits it as it is
+        kim.call("POST", f"/api/tasks/{t['id']}/annotations", {"result": kim_result(t, edit)})
+        lee.call("POST", f"/api/tasks/{t['id']}/annotations", {"result": t["predictions"][0]["result"]})
+    export = kim.call("GET", f"/api/projects/{project['id']}/export?exportType=JSON")
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
+    _check(import_annotations(path, "label-studio"), tagged, edit,
+           editor=f"user-{kim.user['id']}", accepter=f"user-{lee.user['id']}")
