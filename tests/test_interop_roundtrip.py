@@ -25,6 +25,7 @@ import urllib.parse
 import urllib.request
 import zipfile
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -254,29 +255,30 @@ def label_studio(tmp_path_factory):
 
     Starting one needs the ``label-studio`` executable (on PATH or KDISCOURSE_LABEL_STUDIO_BIN) and
     must answer within KDISCOURSE_LABEL_STUDIO_TIMEOUT seconds (default 60); otherwise the test skips.
+    KDISCOURSE_LABEL_STUDIO_DATA names a data folder to reuse (its database stays migrated).
     """
     url = os.environ.get("KDISCOURSE_LABEL_STUDIO_URL")
     if url:
-        yield url, os.environ.get("KDISCOURSE_LABEL_STUDIO_USER", ""), os.environ.get(
-            "KDISCOURSE_LABEL_STUDIO_PASSWORD", "")
+        yield url, os.environ.get("KDISCOURSE_LABEL_STUDIO_USER"), os.environ.get("KDISCOURSE_LABEL_STUDIO_PASSWORD")
         return
     exe = os.environ.get("KDISCOURSE_LABEL_STUDIO_BIN") or shutil.which("label-studio")
     if not exe:
         pytest.skip("no Label Studio server: set KDISCOURSE_LABEL_STUDIO_URL or install label-studio")
     timeout = float(os.environ.get("KDISCOURSE_LABEL_STUDIO_TIMEOUT", "60"))
-    data = tmp_path_factory.mktemp("label-studio")
+    # a data folder whose database is already migrated starts in ~25 s here; a fresh one takes minutes
+    data = Path(os.environ.get("KDISCOURSE_LABEL_STUDIO_DATA") or tmp_path_factory.mktemp("label-studio"))
+    data.mkdir(parents=True, exist_ok=True)
     port = 18000 + os.getpid() % 1000
-    user, password = "kim@example.org", "kdiscourse-round-trip"
     env = {**os.environ, "LABEL_STUDIO_BASE_DATA_DIR": str(data)}
     env.pop("HOST", None)
     with open(data / "server.log", "wb") as log:
-        proc = subprocess.Popen([exe, "start", "--no-browser", "--host", "127.0.0.1", "--port", str(port),
-                                 "--username", user, "--password", password], env=env, stdout=log, stderr=log)
+        proc = subprocess.Popen([exe, "start", "--no-browser", "--host", "127.0.0.1", "--port", str(port)],
+                                env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         if not _wait_ready(url, timeout, proc):
             pytest.skip(f"Label Studio did not answer within {timeout:.0f} s (first start migrates its database)")
-        yield url, user, password
+        yield url, None, None  # annotators sign up
     finally:
         proc.terminate()
         try:
@@ -288,13 +290,15 @@ def label_studio(tmp_path_factory):
 def test_label_studio_server_round_trip(tagged, edit, tmp_path, label_studio):
     url, user, password = label_studio
     export_documents([tagged], "label-studio", tmp_path / "ls")
-    kim = _Session(url, user, password)
+    stamp = time.time_ns()
+    kim = (_Session(url, user, password) if user else
+           _Session(url, f"kim-{stamp}@example.org", "kdiscourse-round-trip-1", signup=True))
     project = kim.call("POST", "/api/projects", {
-        "title": f"kdiscourse round trip {time.time():.0f}",
+        "title": "kdiscourse round trip",
         "label_config": (tmp_path / "ls" / "config.xml").read_text(encoding="utf-8")})
     tasks = json.loads((tmp_path / "ls" / "tasks.json").read_text(encoding="utf-8"))
     assert kim.call("POST", f"/api/projects/{project['id']}/import", tasks)["prediction_count"] == 3
-    lee = _Session(url, f"lee-{time.time_ns()}@example.org", "kdiscourse-round-trip-2", signup=True)
+    lee = _Session(url, f"lee-{stamp}@example.org", "kdiscourse-round-trip-2", signup=True)
     stored = kim.call("GET", f"/api/tasks?project={project['id']}&fields=all")["tasks"]
     for t in stored:  # kim edits the pre-annotation, lee submits it as it is
         kim.call("POST", f"/api/tasks/{t['id']}/annotations", {"result": kim_result(t, edit)})
