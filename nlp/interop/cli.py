@@ -1,4 +1,5 @@
-"""Commands ``export`` (pre-annotations for an annotation tool) and ``import`` (its export back to gold).
+"""Commands ``export`` (pre-annotations for an annotation tool), ``import`` (its export back to gold)
+and ``select`` (the sentences most worth labelling, exported).
 
 Thin glue over :mod:`nlp.interop`; the main CLI calls :func:`register` with its
 sub-parser collection.  Library errors (:class:`nlp.errors.AnalyzerError`) are
@@ -49,7 +50,7 @@ examples:
 
 
 def register(subparsers) -> None:
-    """Add the ``export`` and ``import`` sub-commands to an argparse sub-parser collection."""
+    """Add the ``export``, ``import`` and ``select`` sub-commands to an argparse sub-parser collection."""
     e = subparsers.add_parser(
         "export", help="export tagged documents as pre-annotations for Label Studio, doccano or INCEpTION",
         description="Write tagged documents (the pipeline's sentence labels and actor spans) as pre-annotations "
@@ -81,6 +82,31 @@ def register(subparsers) -> None:
     i.add_argument("--format", choices=["text", "json"], default="text",
                    help="agreement report on stdout: a table (default) or JSON")
     i.set_defaults(func=run_import)
+
+    s = subparsers.add_parser(
+        "select", help="pick the sentences most worth labelling and export them to an annotation tool",
+        description="Rank the sentences of tagged documents by how much labelling them should help: uncertainty of "
+                    "the classifiers' label probabilities, a bonus for frames the pool rarely shows, and diversity "
+                    "across documents and predicted label sets (greedy). The chosen sentences are exported like "
+                    "'export' does, and listed with their score components in selection.jsonl.",
+        epilog="examples:\n  kdiscourse select tagged.jsonl --n 200 --to label-studio --out batch-01/\n"
+               "  kdiscourse select annotated/ --n 50 --to doccano --out batch-02/ --doc-decay 0.3",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("input", metavar="INPUT",
+                   help="'kdiscourse tag' output (json/jsonl, with scores) or a 'kdiscourse annotate' output folder")
+    s.add_argument("--n", required=True, type=int, metavar="N", help="number of sentences to select")
+    s.add_argument("--to", required=True, choices=TOOLS, dest="tool", help="annotation tool to export to")
+    s.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    s.add_argument("--rare-weight", type=float, default=1.0, metavar="W",
+                   help="weight of the rare-frame bonus (default: 1.0; 0 turns it off)")
+    s.add_argument("--doc-decay", type=float, default=0.5, metavar="D",
+                   help="score factor per sentence already taken from the same document (default: 0.5)")
+    s.add_argument("--labelset-decay", type=float, default=0.8, metavar="D",
+                   help="score factor per taken sentence with the same predicted label set (default: 0.8)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the tie-breaking order (default: 0)")
+    s.add_argument("--lexicon", action="append", metavar="TSV",
+                   help="extra actor lexicon file whose ids become labels; repeatable")
+    s.set_defaults(func=run_select)
 
 
 def _warn(msg: str) -> None:
@@ -127,3 +153,26 @@ def run_import(args) -> int:
     elif args.format == "json":
         print(json.dumps({"setting": "agreement", "annotators": list(paths), "note": "one annotator"}))
     return 0
+
+
+def run_select(args) -> int:
+    """``kdiscourse select``: exports the chosen sentences and writes ``selection.jsonl``; returns 0 (1 on skips)."""
+    from pathlib import Path
+
+    from ..atomic import write_text_atomic
+    from . import export_documents
+    from .select import select_from_documents
+    from .source import read_documents
+
+    loaded = read_documents(args.input)
+    for doc_id in loaded.skipped:
+        _warn(f"document {doc_id!r} is an error record; not a candidate")
+    selection, report = select_from_documents(loaded.documents, args.n, seed=args.seed, rare_weight=args.rare_weight,
+                                              doc_decay=args.doc_decay, labelset_decay=args.labelset_decay)
+    paths = export_documents(list(loaded.documents), args.tool, args.out, selection=selection,
+                             lexicons=tuple(args.lexicon or ()))
+    write_text_atomic(Path(args.out) / "selection.jsonl",
+                      "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in report))
+    print(f"selected {len(report)} sentence(s) from {len(selection)} document(s) for {args.tool}: "
+          + ", ".join(str(p) for p in paths))
+    return 1 if loaded.skipped else 0
