@@ -33,6 +33,12 @@ from nlp.interop.select import select  # noqa: E402
 from nlp.labels import dimension_ids, frame_ids  # noqa: E402
 
 TASKS = ("dimensions", "frames")
+# keyword arguments of select() per strategy; "random" draws uniformly from the pool
+STRATEGIES = {
+    "select": {},  # the defaults of `kdiscourse select`
+    "uncertainty": {"rare_weight": 0.0, "doc_decay": 1.0, "labelset_decay": 1.0},  # entropy only (ablation)
+    "random": None,
+}
 
 
 def run_seed(data, seed: int, args) -> dict:
@@ -43,7 +49,7 @@ def run_seed(data, seed: int, args) -> dict:
     start = rng.choice(train_idx, size=min(args.start, len(train_idx)), replace=False)
     labels = (*dimension_ids(), *frame_ids())
     curves = {}
-    for strategy in ("select", "random"):
+    for strategy in args.strategies:
         labelled = list(start.tolist())
         pool = sorted(set(train_idx.tolist()) - set(labelled))
         srng = np.random.default_rng(seed + 1000)
@@ -64,7 +70,8 @@ def run_seed(data, seed: int, args) -> dict:
                 items = [data.items[i] for i in pool]
                 proba = np.hstack([models[t].predict_proba(items) for t in TASKS])
                 pred = np.hstack([models[t].predict(items) for t in TASKS])
-                chosen = select(proba, pred, [str(data.doc_ids[i]) for i in pool], labels, args.batch, seed=seed)
+                chosen = select(proba, pred, [str(data.doc_ids[i]) for i in pool], labels, args.batch, seed=seed,
+                                **STRATEGIES[strategy])
                 take = [pool[c.position] for c in chosen]
             labelled += take
             taken = set(take)
@@ -74,12 +81,13 @@ def run_seed(data, seed: int, args) -> dict:
             "n_test_documents": test.n_documents, "curves": curves}
 
 
-def summarize(runs: list[dict]) -> list[dict]:
+def summarize(runs: list[dict], strategies) -> list[dict]:
     """Mean (and min/max) over seeds of each strategy's scores per round."""
     rows = []
-    for rnd in range(len(runs[0]["curves"]["select"])):
-        row = {"round": rnd, "n_labelled": runs[0]["curves"]["select"][rnd]["n_labelled"]}
-        for strategy in ("select", "random"):
+    first = strategies[0]
+    for rnd in range(len(runs[0]["curves"][first])):
+        row = {"round": rnd, "n_labelled": runs[0]["curves"][first][rnd]["n_labelled"]}
+        for strategy in strategies:
             for key in ("dimensions_macro_f1", "frames_macro_f1", "frames_micro_f1"):
                 vals = [r["curves"][strategy][rnd][key] for r in runs if rnd < len(r["curves"][strategy])]
                 row[f"{strategy}_{key}"] = round(float(np.mean(vals)), 4)
@@ -96,25 +104,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--start", type=int, default=60, help="random sentences labelled before the first round")
     ap.add_argument("--batch", type=int, default=60, help="sentences labelled per round")
     ap.add_argument("--cv", type=int, default=0, help="folds for threshold tuning (0: thresholds 0.5)")
+    ap.add_argument("--strategies", default="select,random",
+                    help=f"comma-separated, from {', '.join(STRATEGIES)} (default: select,random)")
     ap.add_argument("--json", metavar="PATH", help="write all curves and the summary as JSON")
     args = ap.parse_args(argv)
+    args.strategies = [x.strip() for x in args.strategies.split(",") if x.strip()]
+    unknown = [x for x in args.strategies if x not in STRATEGIES]
+    if unknown:
+        ap.error(f"unknown strategies {unknown}; choose from {list(STRATEGIES)}")
     t0 = time.perf_counter()
     data = load_team_corpus()
     runs = []
     for seed in range(args.seeds):
         runs.append(run_seed(data, seed, args))
         print(f"seed {seed} done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
-    table = summarize(runs)
+    table = summarize(runs, args.strategies)
     print(f"team corpus: {len(data)} sentences, {data.n_documents} documents; {args.seeds} seeds; "
           f"start {args.start}, batch {args.batch}, {args.rounds} rounds; cv {args.cv}; "
-          f"{time.perf_counter() - t0:.0f} s")
-    print("| labelled | frames macro F1 select | random | frames micro F1 select | random "
-          "| dimensions macro F1 select | random |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+          f"{time.perf_counter() - t0:.0f} s; mean over seeds [min, max]")
+    keys = ("frames_macro_f1", "frames_micro_f1", "dimensions_macro_f1")
+    print("| labelled | " + " | ".join(f"{k} {s}" for k in keys for s in args.strategies) + " |")
+    print("|---:|" + "---:|" * (len(keys) * len(args.strategies)))
     for r in table:
-        print(f"| {r['n_labelled']} | {r['select_frames_macro_f1']:.3f} | {r['random_frames_macro_f1']:.3f} "
-              f"| {r['select_frames_micro_f1']:.3f} | {r['random_frames_micro_f1']:.3f} "
-              f"| {r['select_dimensions_macro_f1']:.3f} | {r['random_dimensions_macro_f1']:.3f} |")
+        cells = [f"{r[f'{s}_{k}']:.3f} [{r[f'{s}_{k}_range'][0]:.2f}, {r[f'{s}_{k}_range'][1]:.2f}]"
+                 for k in keys for s in args.strategies]
+        print(f"| {r['n_labelled']} | " + " | ".join(cells) + " |")
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "summary": table, "runs": runs}, indent=1) + "\n",
                                    encoding="utf-8")

@@ -95,7 +95,8 @@ def register(subparsers) -> None:
     s.add_argument("input", metavar="INPUT",
                    help="'kdiscourse tag' output (json/jsonl, with scores) or a 'kdiscourse annotate' output folder")
     s.add_argument("--n", required=True, type=int, metavar="N", help="number of sentences to select")
-    s.add_argument("--to", required=True, choices=TOOLS, dest="tool", help="annotation tool to export to")
+    s.add_argument("--to", choices=TOOLS, default="label-studio", dest="tool",
+                   help="annotation tool to export to (default: label-studio)")
     s.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
     s.add_argument("--rare-weight", type=float, default=1.0, metavar="W",
                    help="weight of the rare-frame bonus (default: 1.0; 0 turns it off)")
