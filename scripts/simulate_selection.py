@@ -61,6 +61,8 @@ def run_seed(data, seed: int, args) -> dict:
             for t in TASKS:
                 rep = multilabel_report(test.Y[t], models[t].predict(list(test.items)), models[t].labels)
                 point[f"{t}_macro_f1"], point[f"{t}_micro_f1"] = rep["macro"]["f1"], rep["micro"]["f1"]
+                point[f"{t}_f1"] = {lab: v["f1"] for lab, v in rep["labels"].items()}
+                point[f"{t}_labelled_positives"] = dict(zip(models[t].labels, sub.Y[t].sum(0).tolist()))
             points.append(point)
             if rnd == args.rounds or not pool:
                 break
@@ -129,6 +131,16 @@ def main(argv: list[str] | None = None) -> int:
         cells = [f"{r[f'{s}_{k}']:.3f} [{r[f'{s}_{k}_range'][0]:.2f}, {r[f'{s}_{k}_range'][1]:.2f}]"
                  for k in keys for s in args.strategies]
         print(f"| {r['n_labelled']} | " + " | ".join(cells) + " |")
+    last = {s: [r["curves"][s][-1] for r in runs] for s in args.strategies}
+    pool_freq = data.Y["frames"].sum(0)
+    rare = [frame_ids()[j] for j in np.argsort(pool_freq)[:3]]
+    print(f"\nrarest frames in the corpus: {', '.join(f'{lab} ({int(pool_freq[frame_ids().index(lab)])})' for lab in rare)}")
+    print("| strategy | labelled positives of the 3 rarest frames (mean) | their F1 (mean) |")
+    print("|---|---:|---:|")
+    for s_ in args.strategies:
+        pos = np.mean([sum(p["frames_labelled_positives"][lab] for lab in rare) for p in last[s_]])
+        f1 = np.mean([np.mean([p["frames_f1"][lab] for lab in rare]) for p in last[s_]])
+        print(f"| {s_} | {pos:.1f} | {f1:.3f} |")
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "summary": table, "runs": runs}, indent=1) + "\n",
                                    encoding="utf-8")

@@ -5,8 +5,9 @@ and a second annotator accepts the pre-annotations; the imported gold must be th
 predictions plus exactly that change, per annotator, with exact offsets.
 
 - Label Studio: the labeling config, the tasks, the predictions and the edited
-  annotation are validated by ``label-studio-sdk``'s own ``LabelInterface`` (the
-  server is not started here: see ``test_interop_labelstudio_server.py``);
+  annotation are validated by ``label-studio-sdk``'s own ``LabelInterface``; and,
+  when a server is available (see the ``label_studio`` fixture), the same round trip
+  goes through a real Label Studio's REST API and JSON export;
 - doccano: the edited lines are written as doccano's export zip (one member per user);
 - INCEpTION: the XMI is loaded and edited with ``dkpro-cassis`` against the generated
   type system, and saved per annotator.
