@@ -9,6 +9,8 @@ predictions plus exactly that change, per annotator, with exact offsets.
   when a server is available (see the ``label_studio`` fixture), the same round trip
   goes through a real Label Studio's REST API and JSON export;
 - doccano: the edited lines are written as doccano's export zip (one member per user);
+  and, with ``KDISCOURSE_DOCCANO_PYTHON``, the files go through doccano's own label
+  upload, dataset import, models and export (``scripts/doccano_round_trip.py``);
 - INCEpTION: the XMI is loaded and edited with ``dkpro-cassis`` against the generated
   type system, and saved per annotator.
 """
@@ -144,7 +146,7 @@ def test_doccano_round_trip(tagged, edit, tmp_path):
     export_documents([tagged], "doccano", tmp_path / "dc")
     cls = [json.loads(x) for x in (tmp_path / "dc" / "classification.jsonl").read_text(encoding="utf-8").splitlines()]
     spans = [json.loads(x) for x in (tmp_path / "dc" / "spans.jsonl").read_text(encoding="utf-8").splitlines()]
-    labels = json.loads((tmp_path / "dc" / "span_labels.json").read_text(encoding="utf-8"))
+    labels = json.loads((tmp_path / "dc" / "spans_labels.json").read_text(encoding="utf-8"))
     assert {"KR", "US_COMMERCE"} <= {x["text"] for x in labels}
     # doccano's export: its own id, the text, the labels, and the metadata columns we sent
     kim_cls, kim_spans = copy.deepcopy(cls), copy.deepcopy(spans)
@@ -167,6 +169,30 @@ def test_doccano_round_trip(tagged, edit, tmp_path):
             z.writestr("kim.jsonl", lines(kim_rows))
             z.writestr("lee.jsonl", lines(lee_rows))
     _check(import_annotations(folder, "doccano"), tagged, edit)
+
+
+def test_doccano_real_import_and_export(tagged, edit, tmp_path):
+    """The export goes through doccano's own importer, models and exporter (doccano in its own venv)."""
+    python = os.environ.get("KDISCOURSE_DOCCANO_PYTHON")
+    if not python:
+        pytest.skip("set KDISCOURSE_DOCCANO_PYTHON to a Python with doccano installed (its Django 4 / pandas 1 "
+                    "pins need their own virtual environment)")
+    export_documents([tagged], "doccano", tmp_path / "dc")
+    s1 = tagged.sentences[edit["sentence"]]
+    edits = {"users": ["kim", "lee"],
+             "add_category": {"doc_id": tagged.id, "sentence": 0, "label": ADDED_FRAME},
+             "move_span": {"doc_id": tagged.id, "sentence": s1.index, "label": edit["actor"],
+                           "old": list(edit["old"]), "new": list(edit["new"])}}
+    (tmp_path / "edits.json").write_text(json.dumps(edits), encoding="utf-8")
+    script = Path(__file__).resolve().parent.parent / "scripts" / "doccano_round_trip.py"
+    run = subprocess.run([python, str(script), str(tmp_path / "dc"), str(tmp_path / "edits.json"),
+                          str(tmp_path / "out"), str(tmp_path / "work")], capture_output=True, text=True,
+                         timeout=float(os.environ.get("KDISCOURSE_DOCCANO_TIMEOUT", "600")))
+    assert run.returncode == 0, run.stderr[-2000:]
+    summary = json.loads(run.stdout.strip().splitlines()[-1])
+    assert summary["errors"] == {"classification": [], "spans": []}
+    assert summary["classification_examples"] == summary["spans_examples"] == 3
+    _check(import_annotations(tmp_path / "out", "doccano"), tagged, edit)
 
 
 # --------------------------------------------------------------------------- INCEpTION

@@ -21,7 +21,7 @@ outputs (in the --out folder):
                 with the pipeline's labels as predictions)
   doccano       classification.jsonl (multi-label text classification: dimensions + frames),
                 spans.jsonl (sequence labeling: actor ids), classification_labels.json and
-                span_labels.json (label definitions to import in each project)
+                spans_labels.json (label definitions to import in each project)
   inception     TypeSystem.xml, <doc>.xmi per document and <doc>.zip (XMI + type system)
 
 examples:

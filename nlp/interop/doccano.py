@@ -9,7 +9,7 @@ back in its export, which is how an exported line finds its sentence.
 - ``spans.jsonl``: ``{"text", "label": [[start, end, actor id], ...], ...}`` (sequence labeling,
   offsets in code points within the sentence; enable "allow overlapping spans" for
   shared spans such as 미중 = US + CN);
-- ``classification_labels.json`` / ``span_labels.json``: label definitions to import in
+- ``classification_labels.json`` / ``spans_labels.json``: label definitions to import in
   each project (Labels > Actions > Import labels).
 
 Exports are read from a ``.jsonl`` file, a ``.zip`` (doccano names each member after its
@@ -79,7 +79,7 @@ def export(golds: Sequence[GoldDocument], out_dir: str | Path, lexicons: tuple[s
     return [write_text_atomic(out / CLASSIFICATION_FILE, _jsonl(cls)),
             write_text_atomic(out / SPANS_FILE, _jsonl(spans)),
             write_text_atomic(out / "classification_labels.json", json.dumps(cls_labels, ensure_ascii=False, indent=1)),
-            write_text_atomic(out / "span_labels.json", json.dumps(span_labels, ensure_ascii=False, indent=1))]
+            write_text_atomic(out / "spans_labels.json", json.dumps(span_labels, ensure_ascii=False, indent=1))]
 
 
 # --------------------------------------------------------------------------- import
