@@ -120,3 +120,23 @@ def test_bad_exports_are_one_clear_error(tool, content, needle, tmp_path):
 def test_unknown_input_is_an_analyzer_error(tmp_path):
     with pytest.raises(AnalyzerError, match="no such file"):
         _run("export", str(tmp_path / "missing.jsonl"), "--to", "doccano", "--out", str(tmp_path / "x"))
+
+
+def test_label_studio_user_ids_become_names_with_users(tagged, tmp_path, capsys):
+    assert _run("export", str(_write_json(tagged, tmp_path)), "--to", "label-studio", "--out", str(tmp_path / "ls")) == 0
+    tasks = json.loads((tmp_path / "ls" / "tasks.json").read_text(encoding="utf-8"))
+    exported = [{**t, "id": n, "annotations": [{"id": 10 + n, "completed_by": 3, "result": t["predictions"][0]["result"]},
+                                               {"id": 20 + n, "completed_by": 4, "result": [], "was_cancelled": True}]}
+                for n, t in enumerate(tasks)]
+    (tmp_path / "export.json").write_text(json.dumps(exported, ensure_ascii=False), encoding="utf-8")
+    users = {"count": 2, "results": [{"id": 3, "email": "kim@example.org"}, {"id": 4, "email": "lee@example.org"}]}
+    (tmp_path / "users.json").write_text(json.dumps(users), encoding="utf-8")
+    capsys.readouterr()
+    assert _run("import", str(tmp_path / "export.json"), "--from", "label-studio", "--out", str(tmp_path / "g"),
+                "--users", str(tmp_path / "users.json")) == 0
+    assert sorted(p.name for p in (tmp_path / "g").iterdir()) == ["kim@example.org.jsonl"]  # lee only cancelled
+    assert read_gold(tmp_path / "g" / "kim@example.org.jsonl") == [gold_from_document(d, "kim@example.org")
+                                                                   for d in tagged]
+    with pytest.raises(AnalyzerError, match="Label Studio exports only"):
+        _run("import", str(tmp_path / "export.json"), "--from", "doccano", "--out", str(tmp_path / "h"),
+             "--users", str(tmp_path / "users.json"))

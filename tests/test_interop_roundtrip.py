@@ -335,3 +335,10 @@ def test_label_studio_server_round_trip(tagged, edit, tmp_path, label_studio):
     path.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
     _check(import_annotations(path, "label-studio"), tagged, edit,
            editor=f"user-{kim.user['id']}", accepter=f"user-{lee.user['id']}")
+    # the export names annotators by id; the server's user list turns the ids into e-mails
+    users_file = tmp_path / "users.json"
+    users_file.write_text(json.dumps(kim.call("GET", "/api/users")), encoding="utf-8")
+    from nlp.interop.labelstudio import read_users
+
+    _check(import_annotations(path, "label-studio", users=read_users(users_file)), tagged, edit,
+           editor=kim.user["email"], accepter=lee.user["email"])

@@ -58,17 +58,18 @@ def export_documents(docs: Sequence, tool: str, out_dir: str | Path,
 
 
 def import_annotations(path: str | Path, tool: str, lexicons: tuple[str, ...] = (),
-                       annotator: str | None = None) -> ImportResult:
+                       annotator: str | None = None, users: Mapping[str, str] | None = None) -> ImportResult:
     """Read a tool's export into gold documents (one per document and annotator).
 
     ``annotator`` names the annotator when the export does not (a single doccano
-    or INCEpTION file); Label Studio exports always name theirs.
+    or INCEpTION file); Label Studio exports name theirs, by user id unless expanded,
+    and ``users`` (id -> name) turns the ids into names.
     """
     _check_tool(tool)
     if tool == "label-studio":
         from . import labelstudio
 
-        return labelstudio.read_export(path, lexicons)
+        return labelstudio.read_export(path, lexicons, users)
     if tool == "doccano":
         from . import doccano
 

@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 
+from ..errors import UsageError
 from . import TOOLS
 
 EXPORT_EPILOG = """\
@@ -77,6 +78,9 @@ def register(subparsers) -> None:
     i.add_argument("--annotator", metavar="NAME",
                    help="annotator name for exports that do not name one (doccano, INCEpTION); overrides the "
                         "name taken from file or folder names")
+    i.add_argument("--users", metavar="JSON",
+                   help="Label Studio: user id -> name, as {\"3\": \"kim@example.org\"} or the list that "
+                        "GET /api/users returns (its JSON export names annotators by id: user-3)")
     i.add_argument("--lexicon", action="append", metavar="TSV",
                    help="extra actor lexicon file, for actor ids that are not in models/actors.tsv; repeatable")
     i.add_argument("--format", choices=["text", "json"], default="text",
@@ -137,7 +141,15 @@ def run_import(args) -> int:
     from . import import_annotations, write_gold
     from .agreement import agreement, render
 
-    res = import_annotations(args.export, args.tool, lexicons=tuple(args.lexicon or ()), annotator=args.annotator)
+    users = None
+    if args.users:
+        if args.tool != "label-studio":
+            raise UsageError("--users applies to Label Studio exports only")
+        from .labelstudio import read_users
+
+        users = read_users(args.users)
+    res = import_annotations(args.export, args.tool, lexicons=tuple(args.lexicon or ()), annotator=args.annotator,
+                             users=users)
     for w in res.warnings:
         _warn(w)
     if not res.documents:

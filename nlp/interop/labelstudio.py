@@ -119,18 +119,40 @@ def export(golds: Sequence[GoldDocument], out_dir: str | Path, docs: Sequence | 
 
 # --------------------------------------------------------------------------- import
 
-def annotator_name(annotation: Mapping[str, Any]) -> str:
+def annotator_name(annotation: Mapping[str, Any], users: Mapping[str, str] | None = None) -> str:
     """Who made an annotation in a Label Studio export: e-mail, else user name, else ``user-<id>``.
+
+    ``users`` maps user ids (as strings) to names, for exports that give only the id.
 
     >>> annotator_name({"completed_by": {"id": 3, "email": "lee@example.org"}}), annotator_name({"completed_by": 7})
     ('lee@example.org', 'user-7')
+    >>> annotator_name({"completed_by": 7}, {"7": "kim@example.org"})
+    'kim@example.org'
     """
     who = annotation.get("completed_by")
     if isinstance(who, Mapping):
         return str(who.get("email") or who.get("username") or f"user-{who.get('id')}")
+    if users and str(who) in users:
+        return users[str(who)]
     if annotation.get("created_username"):
         return str(annotation["created_username"]).split(",")[0].strip()
     return f"user-{who}" if who is not None else "unknown"
+
+
+def read_users(path: str | Path) -> dict[str, str]:
+    """User id -> e-mail from a JSON file: ``{"3": "kim@example.org"}`` or Label Studio's ``GET /api/users`` list."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{p}: not a JSON user list ({exc})") from None
+    if isinstance(data, Mapping) and isinstance(data.get("results"), list):
+        data = data["results"]
+    if isinstance(data, Mapping):
+        return {str(k): str(v) for k, v in data.items()}
+    if isinstance(data, list) and all(isinstance(u, Mapping) and "id" in u for u in data):
+        return {str(u["id"]): str(u.get("email") or u.get("username") or f"user-{u['id']}") for u in data}
+    raise InputError(f"{p}: expected {{id: name}} or a list of users with 'id' and 'email'")
 
 
 def sentence_from_result(data: Mapping[str, Any], result: Iterable[Mapping[str, Any]],
@@ -157,10 +179,12 @@ def sentence_from_result(data: Mapping[str, Any], result: Iterable[Mapping[str, 
                         start, None if start is None else start + len(text), tuple(sorted(set(found))))
 
 
-def read_export(path: str | Path, lexicons: tuple[str, ...] = ()) -> ImportResult:
+def read_export(path: str | Path, lexicons: tuple[str, ...] = (), users: Mapping[str, str] | None = None,
+                ) -> ImportResult:
     """Gold documents from a Label Studio JSON export (``[task, ...]``), one per document and annotator.
 
     Cancelled (skipped) annotations and tasks nobody annotated are left out; predictions are ignored.
+    ``users`` names annotators the export gives only by id (see :func:`read_users`).
     """
     p = Path(path)
     if p.is_dir():
@@ -187,7 +211,7 @@ def read_export(path: str | Path, lexicons: tuple[str, ...] = ()) -> ImportResul
             unannotated += 1
         for a in sorted(anns, key=lambda a: (a.get("updated_at") or "", a.get("id") or 0)):
             where = f"{p}: task {task.get('id', t)}"
-            sentences.setdefault((annotator_name(a), doc_id), []).append(
+            sentences.setdefault((annotator_name(a, users), doc_id), []).append(
                 sentence_from_result(data, a.get("result") or (), lexicons, where))
     if unannotated:
         warnings.append(f"{unannotated} task(s) without a (non-cancelled) annotation were left out")
