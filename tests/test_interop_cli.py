@@ -1,4 +1,4 @@
-"""``export`` / ``import`` commands (through :func:`nlp.interop.cli.register`) and their inputs."""
+"""``export`` / ``import`` commands (through :func:`nlp.cli.interop.register`) and their inputs."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import json
 
 import pytest
 
+from nlp.cli import interop as cli
 from nlp.errors import AnalyzerError, InputError
-from nlp.interop import cli, gold_from_document
+from nlp.interop import gold_from_document
 from nlp.interop.gold import read_gold
 from nlp.interop.source import read_documents
 

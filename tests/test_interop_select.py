@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
+from nlp.cli import interop as cli
 from nlp.errors import UsageError
-from nlp.interop import cli
 from nlp.interop.select import binary_entropy, select, select_from_documents
 
 LABELS = ["tech_platform", "sovereignty", "military_security"]

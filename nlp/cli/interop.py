@@ -13,7 +13,7 @@ import json
 import sys
 
 from ..errors import UsageError
-from . import TOOLS
+from ..interop import TOOLS
 
 EXPORT_EPILOG = """\
 outputs (in the --out folder):
@@ -120,8 +120,8 @@ def _warn(msg: str) -> None:
 
 def run_export(args) -> int:
     """``kdiscourse export``: returns 0, or 1 when the input held error records (they are skipped)."""
-    from . import export_documents
-    from .source import read_documents
+    from ..interop import export_documents
+    from ..interop.source import read_documents
 
     loaded = read_documents(args.input)
     for doc_id in loaded.skipped:
@@ -138,14 +138,14 @@ def run_import(args) -> int:
     from pathlib import Path
 
     from ..atomic import write_text_atomic
-    from . import import_annotations, write_gold
-    from .agreement import agreement, render
+    from ..interop import import_annotations, write_gold
+    from ..interop.agreement import agreement, render
 
     users = None
     if args.users:
         if args.tool != "label-studio":
             raise UsageError("--users applies to Label Studio exports only")
-        from .labelstudio import read_users
+        from ..interop.labelstudio import read_users
 
         users = read_users(args.users)
     res = import_annotations(args.export, args.tool, lexicons=tuple(args.lexicon or ()), annotator=args.annotator,
@@ -173,9 +173,9 @@ def run_select(args) -> int:
     from pathlib import Path
 
     from ..atomic import write_text_atomic
-    from . import export_documents
-    from .select import select_from_documents
-    from .source import read_documents
+    from ..interop import export_documents
+    from ..interop.select import select_from_documents
+    from ..interop.source import read_documents
 
     loaded = read_documents(args.input)
     for doc_id in loaded.skipped:
