@@ -479,6 +479,14 @@ def render_table(results: Sequence[dict]) -> str:
         if res.get("setting") == "agreement":
             lines.extend(_agreement_table(res))
             continue
+        if res.get("setting") == "gold-actors":
+            a = res["actors"]
+            lines.append(f"== actors -- gold ({a['sentences']} sentences with actor spans; exact span and id)")
+            lines.append(f"{'type':<12}{'P':>8}{'R':>8}{'F1':>8}{'support':>9}")
+            for kind, sc in a["by_type"].items():
+                lines.append(f"{kind:<12}{sc['precision']:>8.3f}{sc['recall']:>8.3f}{sc['f1']:>8.3f}{sc['support']:>9}")
+            lines.append("")
+            continue
         names = list(res["classifiers"])
         reps = [res["classifiers"][n] for n in names]
         any_rep = reps[0]
@@ -552,6 +560,11 @@ def to_csv_rows(results: Sequence[dict]) -> tuple[tuple[str, ...], list[dict]]:
         return AGREEMENT_FIELDS, rows
     rows = []
     for res in results:
+        if res.get("setting") == "gold-actors":
+            for kind, sc in res["actors"]["by_type"].items():
+                rows.append({"setting": "gold-actors", "task": "actors", "classifier": "actor stage", "label": kind,
+                             **{k: sc.get(k, "") for k in ("precision", "recall", "f1", "support")}})
+            continue
         for name, rep in res["classifiers"].items():
             base = {"setting": res["setting"], "task": res["task"], "classifier": name}
             for lab, s in rep["labels"].items():

@@ -113,8 +113,20 @@ def cmd_evaluate(args) -> int:
             raise UsageError("--agreement compares two files; do not combine it with --test, --cv or --essay")
         _write(_render([agreement(*args.agreement)], args.format), args.output)
         return 0
+    if args.gold:
+        if args.test or args.cv or args.essay or args.devset:
+            raise UsageError("--gold scores saved models on your gold; do not combine it with --test, --cv, --essay "
+                             "or --devset")
+        from ..evaluate_gold import evaluate_gold
+
+        tasks = _parse_list(args.tasks, TASK_CHOICES, "task")
+        _write(_render(evaluate_gold(args.gold, args.models, tasks, args.lexicon or ()), args.format), args.output)
+        return 0
+    if args.models:
+        raise UsageError("--models names saved models to score with --gold")
     if not (args.test or args.cv or args.essay or args.devset):
-        raise UsageError("choose what to evaluate: --test, --cv K, --essay, --devset or --agreement FILE_A FILE_B")
+        raise UsageError("choose what to evaluate: --test, --cv K, --essay, --devset, --gold FILE or "
+                         "--agreement FILE_A FILE_B")
     if args.cv is not None and args.cv < 2:
         raise UsageError(f"--cv needs at least 2 folds, got {args.cv}")
 
@@ -230,6 +242,12 @@ def register(sub) -> None:
                    help="train on all team documents, score the real-text development set (default cache: "
                         ".cache/devset; rebuilt by scripts/devset.py build) with document-grouped bootstrap "
                         "intervals; skipped with a note when the cache is absent")
+    e.add_argument("--gold", metavar="FILE_OR_DIR",
+                   help="score saved models (the shipped ones, or --models DIR) on your gold: team-format JSONL, a "
+                        "folder of it, or what `kdiscourse import` wrote; per-label P/R/F1 with bootstrap intervals, "
+                        "and actor span P/R/F1 when the gold has actor spans")
+    e.add_argument("--models", metavar="DIR", help="with --gold: the model folder to score (from train --output-dir)")
+    e.add_argument("--lexicon", action="append", metavar="TSV", help="with --gold: extra actor lexicon; repeatable")
     e.add_argument("--agreement", nargs=2, metavar=("FILE_A", "FILE_B"),
                    help="per-label agreement (Cohen's kappa, Krippendorff's alpha) between two annotation files")
     e.add_argument("--param", action="append", metavar="BACKEND.KEY=VALUE",
