@@ -80,6 +80,7 @@ def _settings(source: CorpusInput, config: RunConfig, pipeline_names: tuple[str,
         "shard_bytes": shard_bytes,
         "max_bytes": config.max_bytes,
         "metadata_columns": list(config.meta_columns),
+        "metadata_types": dict(config.meta_types),
     }
 
 
