@@ -25,9 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    from . import batch, compare, models, tag
+    from . import analysis, batch, compare, models, tag
 
-    for mod in (tag, compare, models, batch):
+    for mod in (tag, compare, models, batch, analysis):
         mod.register(sub)
     return p
 
