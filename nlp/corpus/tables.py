@@ -5,13 +5,16 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..document import Document
 from ..errors import AnalyzerError
 from ..labels import blocs, codebook_version, dimension_ids, frame_ids
 from .common import TABLES
 from .readers import _jsonable
+
+if TYPE_CHECKING:  # pandas is imported where it is used
+    import pandas as pd
 
 
 def _profile_functions():
@@ -286,3 +289,16 @@ def _encode_tables(rows: dict[str, list[dict]], out_format: str,
         pq.write_table(table, buf, compression="zstd")
         out[t] = buf.getvalue()
     return out
+
+
+def arrow_to_pandas(table) -> pd.DataFrame:
+    """An Arrow table as a DataFrame with the metadata types kept: integer ``meta_`` columns with a missing
+    value become nullable ``Int64`` (not float), dates become ``datetime64``."""
+    import pandas as pd
+    import pyarrow as pa
+
+    df = table.to_pandas(date_as_object=False)
+    for f in table.schema:
+        if f.name.startswith("meta_") and pa.types.is_integer(f.type) and table.column(f.name).null_count:
+            df[f.name] = pd.array(table.column(f.name).to_pylist(), dtype="Int64")
+    return df

@@ -16,7 +16,7 @@ from ..pipeline import Pipeline
 from .common import DEFAULT_SHARD_SIZE, TABLES
 from .readers import Record, dataframe_input
 from .shards import ShardTask
-from .tables import _encode_tables, document_rows, to_arrow_tables
+from .tables import _encode_tables, arrow_to_pandas, document_rows, to_arrow_tables
 
 if TYPE_CHECKING:  # pandas is imported where it is used, so `tag` never loads it
     import pandas as pd
@@ -219,4 +219,4 @@ def annotate_dataframe(df: pd.DataFrame, text_col: str, id_col: str | None = Non
         for t in TABLES:
             rows[t].extend(part[t])
     tables = to_arrow_tables(rows, dict(config.meta_types))
-    return CorpusTables(*(tables[t].to_pandas() for t in TABLES))
+    return CorpusTables(*(arrow_to_pandas(tables[t]) for t in TABLES))
