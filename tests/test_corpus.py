@@ -120,7 +120,8 @@ def test_shard_boundaries_depend_only_on_the_input():
 
 def test_jsonl_csv_parquet_and_dataframe_give_the_same_rows(tmp_path, pipeline):
     texts = make_texts(7)
-    rows = [{"id": f"d{i}", "text": t, "year": str(2021 + i % 2), "outlet": "가나"[i % 2]} for i, t in enumerate(texts)]
+    # integer years: the CSV's text "2021" is inferred as an integer, as JSONL and Parquet carry it
+    rows = [{"id": f"d{i}", "text": t, "year": 2021 + i % 2, "outlet": "가나"[i % 2]} for i, t in enumerate(texts)]
     df = pd.DataFrame(rows)
     (tmp_path / "c.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                                       encoding="utf-8")

@@ -92,8 +92,9 @@ _FLOAT_TEXT = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
 _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _value_kind(value: Any) -> str | None:
-    """The narrowest column type that holds ``value`` (None for a missing value)."""
+def _value_kind(value: Any, parse_text: bool = True) -> str | None:
+    """The narrowest column type that holds ``value`` (None for a missing value); text is read as a number
+    or a date only with ``parse_text`` (untyped sources: CSV, file paths)."""
     import datetime as dt
 
     if value is None or value == "":
@@ -106,7 +107,7 @@ def _value_kind(value: Any) -> str | None:
         return None if math.isnan(value) else "float64"
     if isinstance(value, dt.date):
         return "date"
-    if isinstance(value, str):
+    if isinstance(value, str) and parse_text:
         v = value.strip()
         if _INT_TEXT.fullmatch(v) and not (len(v) > 1 and v.lstrip("+-").startswith("0")):
             return "int64"
@@ -121,11 +122,14 @@ def _value_kind(value: Any) -> str | None:
     return "string"
 
 
-def infer_meta_types(rows: Iterable[Mapping[str, Any]], columns: Iterable[str]) -> dict[str, str]:
+def infer_meta_types(rows: Iterable[Mapping[str, Any]], columns: Iterable[str],
+                     parse_text: bool = True) -> dict[str, str]:
     """Column types of metadata values: ``int64`` when every value is an integer (or integer text), ``float64``
     for numbers, ``date`` for ISO dates (YYYY-MM-DD), ``bool``, else ``string``; missing values do not count.
 
-    Integer text with a leading zero (a code such as ``007``) stays a string.
+    Text is parsed only with ``parse_text`` (CSV and path values, which carry no type); a typed source
+    (JSON, a DataFrame) keeps its strings as strings. Integer text with a leading zero (a code such
+    as ``007``) stays a string.
 
     >>> infer_meta_types([{"year": "2023", "day": "2024-01-05", "outlet": "한겨레"}, {"year": 2024}],
     ...                  ["year", "day", "outlet"])
@@ -135,7 +139,7 @@ def infer_meta_types(rows: Iterable[Mapping[str, Any]], columns: Iterable[str]) 
     seen: dict[str, set[str]] = {c: set() for c in columns}
     for row in rows:
         for c in columns:
-            k = _value_kind(row.get(c))
+            k = _value_kind(row.get(c), parse_text)
             if k is not None:
                 seen[c].add(k)
     out = {}
@@ -318,7 +322,7 @@ def jsonl_input(path: str | Path, id_column: str = "id", text_column: str = "tex
         with open(path, "rb") as fh:
             return sum(1 for line in fh if line.strip())
 
-    types = infer_meta_types((r.metadata for r in records()), wanted) if wanted else {}
+    types = infer_meta_types((r.metadata for r in records()), wanted, parse_text=False) if wanted else {}
     plain_records = records
 
     def typed_records() -> Iterator[Record]:
@@ -509,7 +513,8 @@ def dataframe_input(df: pd.DataFrame, text_column: str, id_column: str | None = 
             yield _text_record(i, rid_s, text, f"row {rid_s}", meta, text_column)
 
     types = infer_meta_types(({c: _jsonable(v) for c, v in zip(meta_cols, vals)}
-                              for vals in zip(*(df[c].tolist() for c in meta_cols))), meta_cols) if meta_cols else {}
+                              for vals in zip(*(df[c].tolist() for c in meta_cols))), meta_cols, parse_text=False) \
+        if meta_cols else {}
     plain_records = records
 
     def typed_records() -> Iterator[Record]:

@@ -69,9 +69,14 @@ def plot_rates(rates: pd.DataFrame, path: str | Path, by: str, *, per: float = 1
                 d = d.sort_values("__x")
                 color = cmap(i % 10)
                 name = d["name"].iloc[0]
-                ax.plot(d["__x"], d["rate"], marker="o", color=color, label=name, linewidth=1.8)
-                ax.fill_between(d["__x"].astype(float), pd.to_numeric(d["ci_low"]), pd.to_numeric(d["ci_high"]),
-                                color=color, alpha=0.15, linewidth=0)
+                rate, lo, hi = (pd.to_numeric(d[c]).to_numpy(dtype=float) for c in ("rate", "ci_low", "ci_high"))
+                if numeric:  # an ordered axis (years): a line with its band
+                    ax.plot(d["__x"], rate, marker="o", color=color, label=name, linewidth=1.8)
+                    ax.fill_between(d["__x"].astype(float), lo, hi, color=color, alpha=0.15, linewidth=0)
+                else:  # categories (outlets): points with interval bars, side by side, never joined by lines
+                    x = d["__x"].to_numpy(dtype=float) + (i - (len(labels) - 1) / 2) * 0.8 / max(len(labels), 1)
+                    ax.errorbar(x, rate, yerr=[rate - lo, hi - rate], fmt="o", color=color, label=name,
+                                capsize=3, linewidth=1.4)
             ax.set_title(f"{PANEL_TITLES.get(kind, kind)}: 1,000문장당 {'언급' if kind == 'bloc' else '문장'} 수",
                          loc="left", fontsize=11)
             ax.set_ylabel(f"{int(per):,}문장당")
@@ -79,7 +84,8 @@ def plot_rates(rates: pd.DataFrame, path: str | Path, by: str, *, per: float = 1
             ax.set_xticks([xpos[v] for v in values], [str(v) for v in values])
             ax.grid(axis="y", alpha=0.3)
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
-        axes[-1, 0].set_xlabel(f"{by}  (띠: 문서 부트스트랩 95% 신뢰구간)")
+        what = "띠" if numeric else "막대"
+        axes[-1, 0].set_xlabel(f"{by}  ({what}: 문서 부트스트랩 95% 신뢰구간)")
         fig.tight_layout()
         fig.savefig(out, dpi=110, format=out.suffix.lstrip(".").lower())
         plt.close(fig)
