@@ -2,10 +2,11 @@
 
     PYTHONPATH=$PWD python scripts/analysis_example.py [WORKDIR]
 
-Writes the corpus (``WORKDIR/corpus.csv``: id, year, outlet, register, text), annotates it into
-``WORKDIR/out``, and writes the tables and charts the page shows into ``docs/examples/analysis/``:
-``rates_by_year.csv``, ``rates_by_outlet.csv``, ``kwic.csv``, ``rates_by_year.png``,
-``rates_by_outlet.png`` and the networks per year (GraphML and Gephi CSV).
+Writes the corpus (``docs/examples/analysis/corpus.csv``: id, year, outlet, register, text), annotates
+it into ``WORKDIR/out`` (default /tmp/kdiscourse-analysis-example), and writes the tables and charts the
+page shows into ``docs/examples/analysis/``: ``rates_by_year.csv``, ``rates_by_outlet.csv``,
+``rates_by_register.csv``, ``kwic.csv``, ``rates_by_year.png``, ``rates_by_outlet.png``,
+``summary_by_outlet.png`` and the actor-frame networks per year (GraphML and Gephi CSV).
 
 Every sentence of the corpus was written for this example (no third-party text). Sentences are
 drawn from topic pools with year-dependent weights, so that the trends in the charts are known
@@ -107,12 +108,12 @@ def make_corpus(path: Path, docs_per_cell: int = 3, seed: int = 7) -> int:
 def main(argv: list[str]) -> int:
     """Build the corpus, annotate it, write the example tables and charts."""
     sys.path.insert(0, str(ROOT))
-    from nlp.corpus import annotate_corpus, open_input
+    from nlp.corpus import annotate_corpus, open_input, plot_summary, summarize
     from nlp.corpus.analysis import corpus_networks, kwic, label_rates, write_networks
     from nlp.report.trends import plot_rates
 
     work = Path(argv[0]) if argv else Path("/tmp/kdiscourse-analysis-example")
-    corpus = work / "corpus.csv"
+    corpus = EXAMPLE / "corpus.csv"
     n = make_corpus(corpus)
     out = work / "out"
     summary = annotate_corpus(open_input(corpus), out, overwrite=True, progress=False)
@@ -124,6 +125,9 @@ def main(argv: list[str]) -> int:
     by_outlet = label_rates(out, ["outlet"], n_boot=1000, seed=0)
     by_outlet.to_csv(EXAMPLE / "rates_by_outlet.csv", index=False, float_format="%.1f")
     plot_rates(by_outlet, EXAMPLE / "rates_by_outlet.png", "outlet")
+    by_register = label_rates(out, ["register"], n_boot=1000, seed=0)
+    by_register.to_csv(EXAMPLE / "rates_by_register.csv", index=False, float_format="%.1f")
+    plot_summary(summarize(out, ["outlet"]), EXAMPLE / "summary_by_outlet.png", ["outlet"])
     kwic(out, "반도체", frame="economic_security").to_csv(EXAMPLE / "kwic.csv", index=False)
     graphs = corpus_networks(out, "actor-frame", by="year", min_weight=2)
     write_networks(graphs, EXAMPLE / "networks", "actor-frame")
