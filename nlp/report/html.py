@@ -284,7 +284,7 @@ def _balance_section(cmp: Comparison) -> str:
 
     return (f'<section id="blocs"><h2>진영 균형</h2>'
             f'<table><thead><tr><th>진영</th><th>언급</th><th>문서</th><th>기준</th></tr></thead>'
-            f'<tbody>{rows}</tbody></table><p>미·중 균형 (US−CN)/(US+CN): 문서 <b>{fmt(ucb["document"])}</b>, '
+            f'<tbody>{rows}</tbody></table><p>미·중 균형 (미국−중국)/(미국+중국): 문서 <b>{fmt(ucb["document"])}</b>, '
             f'기준 {fmt(ucb["reference"])} <small>(+1 = 미국만, −1 = 중국만)</small></p></section>')
 
 
