@@ -110,3 +110,15 @@ def test_parquet_metadata_keeps_its_arrow_types(tmp_path, pipeline):
     assert schema.field("meta_year").type == pa.int64()
     assert schema.field("meta_published").type == pa.date32()
     assert schema.field("meta_weight").type == pa.float64()
+
+
+def test_a_malformed_csv_row_keeps_the_column_types(tmp_path, tokenizer_only):
+    path = tmp_path / "short.csv"
+    path.write_text("id,year,day,text\nx,2021,2021-02-03,미국이 반도체를 통제한다.\ny,2022\n"
+                    "z,2023,2023-09-30,중국이 반발했다.\n", encoding="utf-8")
+    s = annotate_corpus(open_input(path), tmp_path / "out", pipeline=tokenizer_only, progress=False)
+    assert (s.ok, s.error) == (2, 1)
+    docs = read_table(tmp_path / "out")
+    assert docs["meta_year"].tolist() == [2021, 2022, 2023]  # the short row keeps what it has
+    assert pd.isna(docs["meta_day"][1]) and docs["meta_day"][2] == pd.Timestamp("2023-09-30")
+    assert pq.read_schema(tmp_path / "out" / "documents" / "part-00000.parquet").field("meta_day").type == pa.date32()

@@ -173,12 +173,22 @@ def coerce_meta(value: Any, kind: str) -> Any:
     if kind == "bool":
         return value if isinstance(value, bool) else str(value).strip().lower() in ("true", "1", "yes")
     if kind == "date":
-        return value.isoformat()[:10] if isinstance(value, (dt.date, dt.datetime)) else str(value).strip()[:10]
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()[:10]
+        return dt.date.fromisoformat(str(value).strip()[:10]).isoformat()
     return value if isinstance(value, str) else str(value)
 
 
 def _coerce_all(meta: Mapping[str, Any], types: Mapping[str, str]) -> dict[str, Any]:
-    return {k: (coerce_meta(v, types[k]) if k in types else v) for k, v in meta.items()}
+    """Every value as its column's type; a value that does not fit (a field of a malformed CSV row,
+    which becomes an error row anyway) becomes null rather than breaking the shard's schema."""
+    out = {}
+    for k, v in meta.items():
+        try:
+            out[k] = coerce_meta(v, types[k]) if k in types else v
+        except (TypeError, ValueError):
+            out[k] = None
+    return out
 
 
 def _record_id(value: Any, fallback: str) -> str:
@@ -405,7 +415,7 @@ def csv_input(path: str | Path, id_column: str = "id", text_column: str = "text"
                 rid = _record_id(row[pos[id_column]] if has_id and len(row) > pos[id_column] else None, fallback)
                 meta = {c: (row[pos[c]] if len(row) > pos[c] else None) for c in meta_cols}
                 if types:
-                    meta = _coerce_all(meta, types) if len(row) == len(header) else meta
+                    meta = _coerce_all(meta, types)
                 if len(row) != len(header):
                     yield Record(index, rid, None, name, meta,
                                  f"{name}: {len(row)} fields, the header has {len(header)}")
