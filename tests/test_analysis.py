@@ -113,3 +113,14 @@ def test_terminal_tables_align_korean(capsys, out):
     assert len(json.loads(capsys.readouterr().out)) == 3
     assert main(["rates", str(out), "--by", "year", "--plot", str(out / "x.gif")]) == 2
     assert "image format" in capsys.readouterr().err
+
+
+def test_summarize_table_is_narrow_and_korean(out, capsys, tmp_path):
+    assert main(["summarize", str(out), "--by", "year"]) == 0
+    lines = capsys.readouterr().out.rstrip("\n").split("\n")
+    assert max(display_width(line) for line in lines) <= 120  # the old view was ~700 columns wide
+    assert "기술·플랫폼 경쟁" in lines[0] and len({display_width(line) for line in lines[2:]}) == 1
+    assert main(["summarize", str(out), "--by", "year", "--columns", "year,mentions_CN"]) == 0
+    assert capsys.readouterr().out.split("\n")[0].split() == ["year", "중국", "진영", "언급"]
+    assert main(["summarize", str(out), "--by", "year", "--plot", str(tmp_path / "s.svg")]) == 0
+    assert b"<svg" in (tmp_path / "s.svg").read_bytes()[:400]
