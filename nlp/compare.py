@@ -37,6 +37,31 @@ METHOD_DESCRIPTION = (
     "reference's key elements the document covers (0.25); components a document cannot provide "
     "(a layer not annotated) are left out and the other weights rescaled"
 )
+METHOD_DESCRIPTION_KO = (
+    "네 가지 점수의 가중 평균입니다: 경쟁 차원 분포(가중치 0.30), 프레임 분포(0.30), 진영별 행위자 언급 "
+    "분포(0.15)가 기준 글과 얼마나 가까운지(1 − 젠슨-섀넌 거리)와, 기준 글의 핵심 요소를 문서가 얼마나 "
+    "담고 있는지(0.25). 주석이 없는 층은 빼고 나머지 가중치를 다시 맞춥니다."
+)
+COMPONENT_NAMES_KO = {"dimensions": "경쟁 차원 분포", "frames": "프레임 분포", "blocs": "진영 분포",
+                      "coverage": "핵심 요소 포함"}
+KIND_NAMES_KO = {"dimension": "경쟁 차원", "frame": "프레임", "bloc": "진영", "actor": "행위자"}
+
+
+def similarity_in_words(similarity: float) -> str:
+    """The similarity score explained in plain Korean words, for a reader who does not know the method.
+
+    The bands are a reading aid, not calibrated thresholds.
+
+    >>> similarity_in_words(0.67)
+    '0.67: 기준 글과 대체로 비슷한 초점입니다. 0은 전혀 다른 분포, 1은 같은 비율 분포를 뜻합니다.'
+    """
+    bands = ((0.8, "기준 글과 초점이 매우 비슷합니다"), (0.6, "기준 글과 대체로 비슷한 초점입니다"),
+             (0.4, "기준 글과 부분적으로 겹칩니다"), (0.2, "기준 글과 초점이 많이 다릅니다"),
+             (0.0, "기준 글과 거의 겹치지 않습니다"))
+    words = next(w for limit, w in bands if similarity >= limit)
+    return f"{similarity:.2f}: {words}. 0은 전혀 다른 분포, 1은 같은 비율 분포를 뜻합니다."
+
+
 WEIGHTS: Mapping[str, float] = {"dimensions": 0.30, "frames": 0.30, "blocs": 0.15, "coverage": 0.25}
 
 # Key elements of a reference: what a document "covers" if it has at least one of them.
@@ -143,6 +168,18 @@ class Difference:
             return f"{label}: {d} of {self.unit}, not in the reference"
         return f"{label}: {self.ratio:.1f}x the reference share ({d} vs {r} of {self.unit})"
 
+    def describe_ko(self) -> str:
+        """One Korean sentence, e.g. ``규제·담론 경쟁: 문서 문장의 45%, 기준 글은 21% (2.1배)``."""
+        d, r = f"{self.document_share:.0%}", f"{self.reference_share:.0%}"
+        unit = "언급" if self.unit == "mentions" else "문장"
+        name = self.name if self.label != NONE else f"{KIND_NAMES_KO.get(self.kind, self.kind)} 없음"
+        if self.direction == "absent":
+            return f"{name}: 문서에는 없고, 기준 글은 {unit}의 {r}"
+        if self.direction == "new":
+            return f"{name}: 문서 {unit}의 {d}, 기준 글에는 없음"
+        more = "더 많이" if self.delta > 0 else "더 적게"
+        return f"{name}: 문서 {unit}의 {d}, 기준 글은 {r} (기준의 {self.ratio:.1f}배, {more} 다룸)"
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -194,6 +231,7 @@ class Comparison:
             "similarity": round(self.similarity, 4),
             "method": self.method,
             "method_description": self.method_description,
+            "similarity_in_words": similarity_in_words(self.similarity),
             "partial": bool(self.missing_components),
             "missing_components": list(self.missing_components),
             "components": [{"name": c.name, "score": None if c.score is None else round(c.score, 4),
@@ -203,7 +241,7 @@ class Comparison:
                 {"kind": d.kind, "label": d.label, "name": d.name, "direction": d.direction,
                  "document_share": round(d.document_share, 4), "reference_share": round(d.reference_share, 4),
                  "ratio": None if d.ratio is None else round(d.ratio, 3), "delta": round(d.delta, 4),
-                 "notable": d.notable, "description": d.describe(),
+                 "notable": d.notable, "description": d.describe(), "description_ko": d.describe_ko(),
                  "document_sentences": keys(doc, d.document_sentences),
                  "reference_sentences": keys(ref, d.reference_sentences),
                  **({"document_spans": [[s, e] if doc.single_document else [k, s, e]

@@ -17,10 +17,14 @@ MAX_INPUT_BYTES = 50 * 1024 * 1024
 
 def document_from_repaired(doc_id: str, rep: RepairedText, path: str | None = None,
                            metadata: dict | None = None) -> Document:
-    """A document from already repaired text (paragraph blocks and the offset maps come with it)."""
+    """A document from already repaired text (paragraph blocks and the offset maps come with it).
+
+    A web page's own metadata (title, date, outlet, author) fills the metadata keys the caller
+    did not give."""
     return Document(
         id=doc_id, text=rep.text, source=Source(path, rep.encoding, rep.layout),
-        paragraphs=tuple((b.start, b.end, b.kind) for b in rep.blocks), metadata=metadata or {},
+        paragraphs=tuple((b.start, b.end, b.kind) for b in rep.blocks),
+        metadata={**getattr(rep, "metadata", {}), **(metadata or {})},
         repaired=rep, stages=("repair",),
     )
 

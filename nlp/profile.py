@@ -414,7 +414,8 @@ def _round_map(m: Mapping[str, float], nd: int = 4) -> dict[str, float]:
 
 
 def _display(kind: str, label: str) -> str:
-    """Display name of an element: the Korean name of a label, the id of an actor or bloc."""
+    """Display name of an element: the Korean name of a label, of a bloc (display.json) or of an actor
+    (the lexicon's first Korean name); the id where none is known."""
     if label == NONE:
         return "없음" if kind in ("dimension", "frame") else label
     if kind in ("dimension", "frame"):
@@ -422,14 +423,23 @@ def _display(kind: str, label: str) -> str:
             return korean_name(label)
         except KeyError:
             return label
+    if kind == "bloc":
+        from .labels import display
+
+        return display()["bloc_names"].get(label, label)
+    if kind == "actor":
+        from .lexicon import load_lexicon
+
+        actor = load_lexicon().actors.get(label)
+        return actor.display if actor is not None and actor.display else label
     return label
 
 
 def display_name(kind: str, label: str) -> str:
     """Display name of an element (Korean for labels).
 
-    >>> display_name("dimension", "tech_platform")
-    '기술·플랫폼 경쟁'
+    >>> display_name("dimension", "tech_platform"), display_name("bloc", "CN"), display_name("actor", "OPENAI")
+    ('기술·플랫폼 경쟁', '중국 진영', '오픈AI')
     """
     return _display(kind, label)
 

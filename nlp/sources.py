@@ -111,8 +111,67 @@ def _annotate(paths: list[Path], config=None) -> list[Document]:
     return docs
 
 
+CORPUS_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
+
+
+def _jsonl_is_annotated(p: Path) -> bool:
+    """True when the first record of a JSONL file is an annotated document (has ``sentences``)."""
+    with open(p, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.strip():
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    return True  # let the annotated reader report the bad line
+                return not (isinstance(rec, dict) and "text" in rec and "sentences" not in rec)
+    return True
+
+
+def count_documents(spec: str | Path) -> int | None:
+    """How many documents a path holds, counted without annotating (None when it cannot tell cheaply).
+
+    A folder counts its text and HTML files; CSV, Parquet and JSONL files their records.
+    """
+    from .corpus.readers import open_input
+
+    p = Path(spec)
+    if str(spec) == "essay" or not p.exists():
+        return None
+    if p.is_dir():
+        return sum(1 for x in p.iterdir() if x.suffix.lower() in (".txt", ".text", ".html", ".htm"))
+    if p.suffix.lower() in CORPUS_SUFFIXES or p.suffix.lower() in (".jsonl", ".ndjson"):
+        try:
+            return open_input(p).count()
+        except (InputError, UsageError):
+            return None
+    return 1 if p.suffix.lower() != ".json" else None
+
+
+def _annotate_corpus_file(p: Path, config=None) -> list[Document]:
+    """A CSV, Parquet or raw-text JSONL corpus (``id``/``text`` columns, the rest metadata), annotated."""
+    from .corpus.readers import open_input
+    from .inputs import document_from_bytes, document_from_text
+    from .pipeline import Pipeline
+
+    source = open_input(p)
+
+    def docs() -> Iterator[Document]:
+        for r in source.records():
+            if r.error is not None:
+                yield Document(id=r.id, source=Source(r.name, None), metadata=dict(r.metadata), status="error",
+                               error=r.error)
+            elif isinstance(r.data, bytes):
+                yield document_from_bytes(r.data, r.id, r.name, dict(r.metadata))
+            else:
+                yield document_from_text(r.data, r.id, dict(r.metadata), r.name)
+
+    pipe = Pipeline.from_config(config)
+    return list(pipe.pipe(docs()))
+
+
 def read_documents(spec: str | Path, config=None) -> list[Document]:
-    """Documents from a path: text file, JSON document(s), JSONL corpus or directory of ``*.txt``.
+    """Documents from a path: text file, JSON document(s), JSONL (annotated documents or a corpus of
+    ``id``/``text`` records), CSV/TSV or Parquet corpus, or a directory of ``*.txt``/``*.html``.
 
     Text is annotated with the pipeline ``config`` (None: the shipped default).
     """
@@ -124,7 +183,11 @@ def read_documents(spec: str | Path, config=None) -> list[Document]:
         return _annotate(files, config)
     if not p.exists():
         raise InputError(f"{p}: no such file")
-    if p.suffix.lower() == ".jsonl":
+    if p.suffix.lower() in CORPUS_SUFFIXES:
+        return _annotate_corpus_file(p, config)
+    if p.suffix.lower() in (".jsonl", ".ndjson"):
+        if not _jsonl_is_annotated(p):
+            return _annotate_corpus_file(p, config)
         return add_actors(list(documents_from_jsonl(p)))
     if p.suffix.lower() == ".json":
         try:

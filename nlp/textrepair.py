@@ -21,10 +21,11 @@ import re
 import statistics
 import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from .errors import InputError
+from .htmlpage import CONTENT_TAGS, has_content_element, is_boilerplate, is_copyright, page_metadata
 
 MAX_RUN_WITHOUT_SPACE = 5000
 _FINAL_PUNCT = ".?!。？！…"
@@ -155,6 +156,7 @@ class RepairedText:
     layout: str  # "wrapped" | "lines" | "html"
     blocks: tuple[Block, ...]
     maps: tuple[OffsetMap, ...]  # applied innermost last: text -> ... -> raw
+    metadata: dict = field(default_factory=dict)  # a web page's title, date, outlet, author
 
     def to_raw(self, start: int, end: int) -> tuple[int, int]:
         """Raw-input span (offsets into the decoded input) of a repaired span."""
@@ -235,60 +237,95 @@ _SKIP_TAGS = {"script", "style", "noscript", "template", "head"}
 
 
 class _HTMLText(HTMLParser):
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, boilerplate: bool = True) -> None:
         super().__init__(convert_charrefs=False)
         self.b = _Builder(source)
         self.skip = 0
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
         self.title_seen = False
+        self.boilerplate = boilerplate
+        # with an <article>/<main>, text outside it is page furniture
+        self.need_content = boilerplate and has_content_element(source)
+        self.content = 0
+        self.drop_tag: str | None = None  # the boilerplate element being skipped, and its nesting depth
+        self.drop_depth = 0
 
     def _offset(self) -> int:
         line, col = self.getpos()
         return self.line_starts[line - 1] + col
 
+    def _hidden(self) -> bool:
+        return bool(self.skip or self.drop_tag or (self.need_content and not self.content))
+
     def handle_starttag(self, tag, attrs):
+        if self.drop_tag:
+            self.drop_depth += tag == self.drop_tag
+            return
         if tag in _SKIP_TAGS and tag != "head":
             self.skip += 1
-        elif tag in _BLOCK_TAGS:
+        elif self.boilerplate and not self.skip and is_boilerplate(tag, attrs, self.content > 0):
+            self.drop_tag, self.drop_depth = tag, 1
             self.b.insert("\n", self._offset())
+        else:
+            self.content += tag in CONTENT_TAGS
+            if tag in _BLOCK_TAGS:
+                self.b.insert("\n", self._offset())
 
     def handle_startendtag(self, tag, attrs):
-        if tag in _BLOCK_TAGS:
+        if tag in _BLOCK_TAGS and not self.drop_tag:
             self.b.insert("\n", self._offset())
 
     def handle_endtag(self, tag):
+        if self.drop_tag:
+            if tag == self.drop_tag:
+                self.drop_depth -= 1
+                if self.drop_depth == 0:
+                    self.drop_tag = None
+            return
         if tag in _SKIP_TAGS and tag != "head":
             self.skip = max(0, self.skip - 1)
-        elif tag in _BLOCK_TAGS:
-            self.b.insert("\n", self._offset())
+        else:
+            if tag in CONTENT_TAGS:
+                self.content = max(0, self.content - 1)
+            if tag in _BLOCK_TAGS:
+                self.b.insert("\n", self._offset())
 
     def handle_data(self, data):
-        if self.skip or not data:
+        if self._hidden() or not data:
+            return
+        if self.boilerplate and is_copyright(data):
             return
         start = self._offset()
         # data is a verbatim slice of the source at this offset
         self.b.copy(start, start + len(data))
 
     def handle_entityref(self, name):
-        if not self.skip:
+        if not self._hidden():
             ch = html.unescape(f"&{name};")
             at = self._offset()
             self.b.insert(ch, at, at + len(name) + 2)
 
     def handle_charref(self, name):
-        if not self.skip:
+        if not self._hidden():
             ch = html.unescape(f"&#{name};")
             at = self._offset()
             self.b.insert(ch, at, at + len(name) + 3)
 
 
-def html_to_text(source: str) -> tuple[str, OffsetMap]:
+def html_to_text(source: str, boilerplate: bool = True) -> tuple[str, OffsetMap]:
     """Reduce HTML to text with block elements as line breaks; scripts and styles dropped.
+
+    With ``boilerplate`` (the default) page furniture is dropped too: everything outside
+    ``<article>``/``<main>`` when the page has one, menus, footers, share buttons,
+    related-article lists and copyright lines (:mod:`nlp.htmlpage`). Kept text is copied
+    verbatim, so the map leads every kept character back to the raw HTML.
 
     >>> html_to_text("<p>미국&amp;중국</p><script>x()</script>")[0].strip()
     '미국&중국'
+    >>> html_to_text("<nav>홈 | 국제</nav><main><p>중국이 반발했다.</p></main><footer>ⓒ 신문</footer>")[0].strip()
+    '중국이 반발했다.'
     """
-    parser = _HTMLText(source)
+    parser = _HTMLText(source, boilerplate)
     parser.feed(source)
     parser.close()
     return parser.b.finish()
@@ -487,10 +524,12 @@ def repair_text(raw: str, encoding: str = "utf-8", name: str = "") -> RepairedTe
     maps: list[OffsetMap] = []
     text = raw
     layout_hint = None
+    page: dict = {}
     if looks_like_html(raw, name):
         text, m = html_to_text(raw)
         maps.append(m)
         layout_hint = "html"
+        page = page_metadata(raw)
     text, m2 = normalize_chars(text)
     if m2 is not None:
         maps.append(m2)
@@ -506,7 +545,7 @@ def repair_text(raw: str, encoding: str = "utf-8", name: str = "") -> RepairedTe
         what = "whitespace only" if raw.strip() == "" and raw else "no text"
         raise InputError(f"{name or '<input>'}: empty document ({what})")
     return RepairedText(raw=raw, text=text, encoding=encoding, layout=layout_hint or layout,
-                        blocks=blocks, maps=tuple(maps))
+                        blocks=blocks, maps=tuple(maps), metadata=page)
 
 
 def read_input(data: bytes, name: str = "<input>") -> RepairedText:

@@ -120,7 +120,8 @@ def test_shard_boundaries_depend_only_on_the_input():
 
 def test_jsonl_csv_parquet_and_dataframe_give_the_same_rows(tmp_path, pipeline):
     texts = make_texts(7)
-    rows = [{"id": f"d{i}", "text": t, "year": str(2021 + i % 2), "outlet": "가나"[i % 2]} for i, t in enumerate(texts)]
+    # integer years: the CSV's text "2021" is inferred as an integer, as JSONL and Parquet carry it
+    rows = [{"id": f"d{i}", "text": t, "year": 2021 + i % 2, "outlet": "가나"[i % 2]} for i, t in enumerate(texts)]
     df = pd.DataFrame(rows)
     (tmp_path / "c.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                                       encoding="utf-8")
@@ -142,7 +143,7 @@ def test_jsonl_csv_parquet_and_dataframe_give_the_same_rows(tmp_path, pipeline):
         pd.testing.assert_frame_equal(docs["c.jsonl"][keep], docs[other][keep])
     pd.testing.assert_frame_equal(docs["c.jsonl"][keep], frame.documents[keep])
     assert docs["c.jsonl"]["meta_outlet"].tolist() == ["가", "나", "가", "나", "가", "나", "가"]
-    assert json.loads(docs["c.jsonl"]["metadata"][1]) == {"outlet": "나", "year": "2022"}
+    assert json.loads(docs["c.jsonl"]["metadata"][1]) == {"outlet": "나", "year": 2022}
 
 
 def test_cp949_csv_and_malformed_rows(tmp_path, pipeline):
@@ -312,13 +313,13 @@ def test_cli_annotate_summarize_and_plot(tmp_path, capsys, pipeline):
     assert table["year"].tolist() == ["2023", "2024"] and table["documents"].tolist() == [4, 5]
     assert table["ok"].tolist() == [4, 4] and table["error"].tolist() == [0, 1]
     docs = read_table(out)
-    expect = docs[docs["meta_year"] == "2023"]["n_sentences"].sum()
+    expect = docs[docs["meta_year"] == 2023]["n_sentences"].sum()
     assert table["sentences"][0] == expect
     sents = read_table(out, "sentences").merge(docs[["input_index", "meta_year"]], on="input_index")
     for label in ("tech_platform", "regulation_discourse", "diplomacy_arms"):
         col = f"share_dim_{label}"
         if docs[col].notna().any():  # the dimensions stage ran: the share is sentence-weighted over the group
-            in_2024 = sents[sents["meta_year"] == "2024"]
+            in_2024 = sents[sents["meta_year"] == 2024]
             assert table[col][1] == pytest.approx(in_2024["dimensions"].map(lambda d, x=label: x in d).mean())
     png = plot_summary(summarize(out, ["outlet", "year"]), tmp_path / "p.png", ["outlet", "year"])
     assert png.read_bytes()[:4] == b"\x89PNG"

@@ -366,7 +366,7 @@ def test_cli_compare_text_and_json(tmp_path, capsys, small_doc):
     src = _write_doc_json(tmp_path / "small.json", small_doc)
     assert main(["compare", str(src)]) == 0
     out = capsys.readouterr().out
-    assert "similarity" in out and METHOD in out and "absent" in out
+    assert "유사도" in out and METHOD in out and "문서에 없는 것" in out and "눈에 띄는 차이" in out
     assert main(["compare", str(src), "--format", "json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["reference"] == "essay" and 0 <= d["similarity"] <= 1

@@ -25,9 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    from . import batch, compare, interop, models, serve, tag
+    from . import analysis, batch, compare, interop, models, serve, tag
 
-    for mod in (tag, compare, models, batch, serve, interop):
+    for mod in (tag, compare, models, batch, analysis, serve, interop):
         mod.register(sub)
     return p
 

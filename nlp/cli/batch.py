@@ -44,21 +44,31 @@ def cmd_annotate(args) -> int:
 def cmd_summarize(args) -> int:
     """Print corpus aggregates by metadata columns (and plot them)."""
     from ..corpus import plot_summary, summarize
+    from ..corpus.summary import column_display_name
+    from ..report.terminal import format_table, select_columns
 
     by = split_list(args.by) or []
+    if args.plot:
+        from ..report.trends import check_image_path
+
+        check_image_path(args.plot)  # before reading anything
     table = summarize(args.output_dir, by)
     out = sys.stdout
+    columns = split_list(args.columns)
     if args.format == "csv":
-        table.to_csv(out, index=False)
+        select_columns(table, columns).to_csv(out, index=False)
     elif args.format == "json":
-        json.dump(json.loads(table.to_json(orient="records", force_ascii=False)), out, ensure_ascii=False, indent=2)
+        json.dump(json.loads(select_columns(table, columns).to_json(orient="records", force_ascii=False)), out,
+                  ensure_ascii=False, indent=2)
         out.write("\n")
     else:
-        import pandas as pd
-
-        with pd.option_context("display.max_columns", None, "display.width", 200, "display.max_rows", 500,
-                               "display.float_format", "{:.3f}".format):
-            out.write(table.to_string(index=False) + "\n")
+        # a narrow default view; every column with --columns or --format csv
+        default = (by or ["group"]) + [c for c in ("documents", "error", "sentences", "mentions", "similarity_mean")
+                                       if c in table.columns] + \
+            [c for c in table.columns if c.startswith("share_dim_") and c != "share_dim_none"]
+        view = select_columns(table, columns or [c for c in default if c in table.columns])
+        view = view.rename(columns={c: column_display_name(c) for c in view.columns})
+        out.write(format_table(view) + "\n")
     if args.plot:
         path = plot_summary(table, args.plot, by)
         print(f"plot: {path}", file=sys.stderr)
@@ -126,5 +136,8 @@ def register(sub) -> None:
                         "comma-separated (default: one total row)")
     s.add_argument("--format", choices=["table", "csv", "json"], default="table",
                    help="output format on stdout (default: table)")
+    s.add_argument("--columns", action="append", metavar="LIST",
+                   help="columns to show, in order (default for the table: group, counts, similarity and the "
+                        "dimension shares; all columns: --format csv)")
     s.add_argument("--plot", metavar="FILE", help="also draw the shares per group into FILE (.png, .svg, .pdf)")
     s.set_defaults(func=cmd_summarize)

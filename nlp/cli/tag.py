@@ -45,7 +45,7 @@ def _render_text(doc, pipeline, out) -> None:
         if "dimensions" in doc.stages:
             parts.append("dims: " + (", ".join(f"{d}({korean_name(d)})" for d in s.dimensions) or "-"))
         if "frames" in doc.stages:
-            parts.append("frames: " + (", ".join(s.frames) or "-"))
+            parts.append("frames: " + (", ".join(f"{f}({korean_name(f)})" for f in s.frames) or "-"))
         if "actors" in doc.stages:
             ms = by_sent.get(s.index, [])
             parts.append("actors: " + (", ".join(f"{m.text}->{m.actor}/{m.type}/{m.bloc}" for m in ms) or "-"))

@@ -54,6 +54,7 @@ class CorpusInput:
     meta_columns: tuple[str, ...]
     _records: Callable[[], Iterator[Record]]
     _count: Callable[[], int | None]
+    meta_types: dict[str, str] = field(default_factory=dict)  # column -> string | int64 | float64 | bool | date
 
     def records(self) -> Iterator[Record]:
         """The records, in input order (a fresh iterator each call)."""
@@ -84,6 +85,110 @@ def _jsonable(value: Any) -> Any:
     except (TypeError, ValueError):
         pass
     return str(value)
+
+
+_INT_TEXT = re.compile(r"[+-]?\d{1,18}")
+_FLOAT_TEXT = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _value_kind(value: Any, parse_text: bool = True) -> str | None:
+    """The narrowest column type that holds ``value`` (None for a missing value); text is read as a number
+    or a date only with ``parse_text`` (untyped sources: CSV, file paths)."""
+    import datetime as dt
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int64"
+    if isinstance(value, float):
+        return None if math.isnan(value) else "float64"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, str) and parse_text:
+        v = value.strip()
+        if _INT_TEXT.fullmatch(v) and not (len(v) > 1 and v.lstrip("+-").startswith("0")):
+            return "int64"
+        if _FLOAT_TEXT.fullmatch(v):
+            return "float64"
+        if _DATE_TEXT.fullmatch(v):
+            try:
+                dt.date.fromisoformat(v)
+                return "date"
+            except ValueError:
+                return "string"
+    return "string"
+
+
+def infer_meta_types(rows: Iterable[Mapping[str, Any]], columns: Iterable[str],
+                     parse_text: bool = True) -> dict[str, str]:
+    """Column types of metadata values: ``int64`` when every value is an integer (or integer text), ``float64``
+    for numbers, ``date`` for ISO dates (YYYY-MM-DD), ``bool``, else ``string``; missing values do not count.
+
+    Text is parsed only with ``parse_text`` (CSV and path values, which carry no type); a typed source
+    (JSON, a DataFrame) keeps its strings as strings. Integer text with a leading zero (a code such
+    as ``007``) stays a string.
+
+    >>> infer_meta_types([{"year": "2023", "day": "2024-01-05", "outlet": "한겨레"}, {"year": 2024}],
+    ...                  ["year", "day", "outlet"])
+    {'year': 'int64', 'day': 'date', 'outlet': 'string'}
+    """
+    columns = tuple(columns)
+    seen: dict[str, set[str]] = {c: set() for c in columns}
+    for row in rows:
+        for c in columns:
+            k = _value_kind(row.get(c), parse_text)
+            if k is not None:
+                seen[c].add(k)
+    out = {}
+    for c in columns:
+        kinds = seen[c]
+        if len(kinds) == 1:
+            out[c] = next(iter(kinds))
+        elif kinds and kinds <= {"int64", "float64"}:
+            out[c] = "float64"
+        else:
+            out[c] = "string"
+    return out
+
+
+def coerce_meta(value: Any, kind: str) -> Any:
+    """A metadata value as the column type says: integer text to int, ``"3.5"`` to float, dates as ISO text.
+
+    >>> coerce_meta("2023", "int64"), coerce_meta("", "int64"), coerce_meta(2, "string")
+    (2023, None, '2')
+    """
+    import datetime as dt
+
+    if value is None or (isinstance(value, str) and value.strip() == "" and kind != "string"):
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if kind == "int64":
+        return int(value)
+    if kind == "float64":
+        return float(value)
+    if kind == "bool":
+        return value if isinstance(value, bool) else str(value).strip().lower() in ("true", "1", "yes")
+    if kind == "date":
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()[:10]
+        return dt.date.fromisoformat(str(value).strip()[:10]).isoformat()
+    return value if isinstance(value, str) else str(value)
+
+
+def _coerce_all(meta: Mapping[str, Any], types: Mapping[str, str]) -> dict[str, Any]:
+    """Every value as its column's type; a value that does not fit (a field of a malformed CSV row,
+    which becomes an error row anyway) becomes null rather than breaking the shard's schema."""
+    out = {}
+    for k, v in meta.items():
+        try:
+            out[k] = coerce_meta(v, types[k]) if k in types else v
+        except (TypeError, ValueError):
+            out[k] = None
+    return out
 
 
 def _record_id(value: Any, fallback: str) -> str:
@@ -163,8 +268,19 @@ def directory_input(root: str | Path, globs: Iterable[str] = DEFAULT_GLOBS, path
                 continue
             yield Record(i, rel, data, rel, meta)
 
+    types = {"path": "string"}
+    if pattern:
+        groups = [{k: (m.group(k) if m else None) for k in pattern.groupindex}
+                  for m in (pattern.search(rel) for rel, _p in paths())]
+        types.update(infer_meta_types(groups, pattern.groupindex))
+    plain_records = records
+
+    def typed_records() -> Iterator[Record]:
+        for r in plain_records():
+            yield Record(r.index, r.id, r.data, r.name, _coerce_all(r.metadata, types), r.error)
+
     desc = {"kind": "dir", "path": str(root.resolve()), "globs": list(globs), "path_metadata": path_metadata}
-    return CorpusInput("dir", desc, meta_cols, records, lambda: len(paths()))
+    return CorpusInput("dir", desc, meta_cols, typed_records, lambda: len(paths()), types)
 
 
 def jsonl_input(path: str | Path, id_column: str = "id", text_column: str = "text",
@@ -216,9 +332,16 @@ def jsonl_input(path: str | Path, id_column: str = "id", text_column: str = "tex
         with open(path, "rb") as fh:
             return sum(1 for line in fh if line.strip())
 
+    types = infer_meta_types((r.metadata for r in records()), wanted, parse_text=False) if wanted else {}
+    plain_records = records
+
+    def typed_records() -> Iterator[Record]:
+        for r in plain_records():
+            yield Record(r.index, r.id, r.data, r.name, _coerce_all(r.metadata, types), r.error)
+
     desc = {"kind": "jsonl", "path": str(path.resolve()), "id_column": id_column, "text_column": text_column,
             "metadata_columns": list(wanted) if wanted is not None else None}
-    return CorpusInput("jsonl", desc, wanted or (), records, count)
+    return CorpusInput("jsonl", desc, wanted or (), typed_records, count, types)
 
 
 def _sniff_encoding(path: Path) -> str:
@@ -280,11 +403,19 @@ def csv_input(path: str | Path, id_column: str = "id", text_column: str = "text"
         with open(path, encoding=enc, errors="surrogateescape", newline="") as fh:
             reader = csv.reader(fh, delimiter=delimiter)
             next(reader, None)
-            for index, row in enumerate(reader):
-                name = f"{stem}:{reader.line_num}"
+            index = -1
+            while True:
+                first_line = reader.line_num + 1  # a record's source is the line it starts on
+                row = next(reader, None)
+                if row is None:
+                    break
+                index += 1
+                name = f"{stem}:{first_line}"
                 fallback = f"{stem}:{index + 1}"
                 rid = _record_id(row[pos[id_column]] if has_id and len(row) > pos[id_column] else None, fallback)
                 meta = {c: (row[pos[c]] if len(row) > pos[c] else None) for c in meta_cols}
+                if types:
+                    meta = _coerce_all(meta, types)
                 if len(row) != len(header):
                     yield Record(index, rid, None, name, meta,
                                  f"{name}: {len(row)} fields, the header has {len(header)}")
@@ -299,9 +430,17 @@ def csv_input(path: str | Path, id_column: str = "id", text_column: str = "text"
         with open(path, encoding=enc, errors="surrogateescape", newline="") as fh:
             return max(0, sum(1 for _ in csv.reader(fh, delimiter=delimiter)) - 1)
 
+    types: dict[str, str] = {}
+    if meta_cols:
+        with open(path, encoding=enc, errors="surrogateescape", newline="") as fh:
+            rows = csv.reader(fh, delimiter=delimiter)
+            next(rows, None)
+            types = infer_meta_types(({c: row[pos[c]] for c in meta_cols} for row in rows if len(row) == len(header)),
+                                     meta_cols)
+
     desc = {"kind": "csv", "path": str(path.resolve()), "encoding": enc, "delimiter": delimiter,
             "id_column": id_column, "text_column": text_column, "metadata_columns": list(meta_cols)}
-    return CorpusInput("csv", desc, meta_cols, records, count)
+    return CorpusInput("csv", desc, meta_cols, records, count, types)
 
 
 def parquet_input(path: str | Path, id_column: str = "id", text_column: str = "text",
@@ -331,9 +470,31 @@ def parquet_input(path: str | Path, id_column: str = "id", text_column: str = "t
                 yield _text_record(index, rid, row.get(text_column), name, meta, text_column)
                 index += 1
 
+    types = {c: _arrow_kind(pf.schema_arrow.field(c).type) for c in meta_cols}
+    plain_records = records
+
+    def typed_records() -> Iterator[Record]:
+        for r in plain_records():
+            yield Record(r.index, r.id, r.data, r.name, _coerce_all(r.metadata, types), r.error)
+
     desc = {"kind": "parquet", "path": str(path.resolve()), "id_column": id_column, "text_column": text_column,
             "metadata_columns": list(meta_cols)}
-    return CorpusInput("parquet", desc, meta_cols, records, lambda: pf.metadata.num_rows)
+    return CorpusInput("parquet", desc, meta_cols, typed_records, lambda: pf.metadata.num_rows, types)
+
+
+def _arrow_kind(typ) -> str:
+    """The metadata column type of an Arrow type."""
+    import pyarrow as pa
+
+    if pa.types.is_integer(typ):
+        return "int64"
+    if pa.types.is_floating(typ) or pa.types.is_decimal(typ):
+        return "float64"
+    if pa.types.is_boolean(typ):
+        return "bool"
+    if pa.types.is_date(typ) or pa.types.is_timestamp(typ):
+        return "date"
+    return "string"
 
 
 def dataframe_input(df: pd.DataFrame, text_column: str, id_column: str | None = None,
@@ -361,9 +522,18 @@ def dataframe_input(df: pd.DataFrame, text_column: str, id_column: str | None = 
             meta = {c: _jsonable(metas[c][i]) for c in meta_cols}
             yield _text_record(i, rid_s, text, f"row {rid_s}", meta, text_column)
 
+    types = infer_meta_types(({c: _jsonable(v) for c, v in zip(meta_cols, vals)}
+                              for vals in zip(*(df[c].tolist() for c in meta_cols))), meta_cols, parse_text=False) \
+        if meta_cols else {}
+    plain_records = records
+
+    def typed_records() -> Iterator[Record]:
+        for r in plain_records():
+            yield Record(r.index, r.id, r.data, r.name, _coerce_all(r.metadata, types), r.error)
+
     desc = {"kind": "dataframe", "rows": len(df), "id_column": id_column, "text_column": text_column,
             "metadata_columns": list(meta_cols)}
-    return CorpusInput("dataframe", desc, meta_cols, records, lambda: len(df))
+    return CorpusInput("dataframe", desc, meta_cols, typed_records, lambda: len(df), types)
 
 
 def open_input(path: str | Path, input_format: str = "auto", *, id_column: str = "id", text_column: str = "text",

@@ -20,7 +20,6 @@ from .engines import _make_engine
 from .readers import CorpusInput, Record
 from .shards import ShardTask, iter_shards
 from .store import (
-    verify_output,
     _clear_output,
     _diff,
     _read_table_file,
@@ -30,6 +29,7 @@ from .store import (
     atomic_write,
     read_manifest,
     shard_path,
+    verify_output,
 )
 from .tables import profile_support
 from .worker import RunConfig, adopt_pipeline
@@ -99,7 +99,8 @@ def annotate_corpus(source: CorpusInput, out_dir: str | Path, *, engine: str = "
         # cheap: Kiwi itself loads lazily on first use, so building the stage list here costs no model load
         pipeline = Pipeline.from_config(as_config(config))
     run_config = RunConfig(pipeline=json.dumps(pipeline.config, ensure_ascii=False, sort_keys=True),
-                           out_format=out_format, meta_columns=source.meta_columns, max_bytes=max_bytes,
+                           out_format=out_format, meta_columns=source.meta_columns,
+                           meta_types=tuple(sorted(source.meta_types.items())), max_bytes=max_bytes,
                            kiwi_threads=kiwi_threads)
     if engine == "local" and workers == 1:
         pipeline = adopt_pipeline(run_config, pipeline)

@@ -11,6 +11,7 @@ from ..errors import UsageError
 from ..labels import codebook_version
 from .common import _TMP_MARK, MANIFEST, TABLES, IntegrityError
 from .readers import CorpusInput
+from .tables import arrow_to_pandas
 from .worker import RunConfig
 
 if TYPE_CHECKING:  # pandas is imported where it is used, so `tag` never loads it
@@ -80,6 +81,7 @@ def _settings(source: CorpusInput, config: RunConfig, pipeline_names: tuple[str,
         "shard_bytes": shard_bytes,
         "max_bytes": config.max_bytes,
         "metadata_columns": list(config.meta_columns),
+        "metadata_types": dict(config.meta_types),
     }
 
 
@@ -98,7 +100,7 @@ def _read_table_file(path: Path, out_format: str, columns: list[str] | None = No
     if columns:
         names = pq.ParquetFile(path).schema_arrow.names
         columns = [c for c in columns if c in names]
-    return pq.read_table(path, columns=columns).to_pandas()
+    return arrow_to_pandas(pq.read_table(path, columns=columns))
 
 
 def read_table(out_dir: str | Path, table: str = "documents", columns: list[str] | None = None) -> pd.DataFrame:

@@ -84,45 +84,66 @@ def summarize(out_dir: str | Path, by: Iterable[str] = ()) -> pd.DataFrame:
 
 
 def plot_summary(summary: pd.DataFrame, path: str | Path, by: Iterable[str] = ()) -> Path:
-    """Plot dimension and frame shares per group (one panel each) into an image file (PNG, SVG, PDF)."""
-    import warnings
-
+    """Plot dimension and frame shares and actor mentions per 1,000 sentences per group (one panel each) into
+    an image file whose format follows the suffix (PNG, SVG, PDF); Korean names, legends beside the panels."""
     import matplotlib
     import pandas as pd
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from ..report.fonts import korean_font
 
+    from ..report.fonts import korean_font
+    from ..report.trends import check_image_path
+
+    out = check_image_path(path)
     font = korean_font()  # a clear error rather than Hangul drawn as empty boxes
     by = list(by) or ["group"]
     labels = summary[by].astype(str).agg(" / ".join, axis=1) if len(summary) else pd.Series(dtype=str)
-    panels = [("dimensions", [c for c in summary.columns if c.startswith("share_dim_")]),
-              ("frames", [c for c in summary.columns if c.startswith("share_frame_")]),
-              ("actor mentions by bloc", [c for c in summary.columns if c.startswith("mentions_")])]
+    panels = [("경쟁 차원: 문장 비율", [c for c in summary.columns if c.startswith("share_dim_")]),
+              ("프레임: 문장 비율", [c for c in summary.columns if c.startswith("share_frame_")]),
+              ("진영별 행위자 언급: 1,000문장당", [c for c in summary.columns if c.startswith("mentions_")])]
     panels = [(t, cs) for t, cs in panels if cs and summary[cs].notna().any().any()]
     if not panels:
-        panels = [("documents", ["ok", "error"])]
+        panels = [("문서 수", ["ok", "error"])]
     with plt.rc_context({"font.family": [font, "sans-serif"]}):
-        return _draw_summary(summary, labels, panels, by, Path(path), plt)
+        return _draw_summary(summary, labels, panels, by, out, plt)
+
+
+def column_display_name(column: str) -> str:
+    """Korean heading of a summary column (``share_dim_<id>``, ``share_frame_<id>``, ``mentions_<bloc>``).
+
+    >>> column_display_name("share_frame_economic_security"), column_display_name("mentions_CN")
+    ('경제안보', '중국 진영 언급')
+    """
+    from ..labels import display, korean_name
+
+    for prefix in ("share_dim_", "share_frame_"):
+        if column.startswith(prefix):
+            label = column.removeprefix(prefix)
+            return "없음" if label == "none" else korean_name(label)
+    if column.startswith("mentions_"):
+        bloc = column.removeprefix("mentions_")
+        return f"{display()['bloc_names'].get(bloc, bloc)} 언급"
+    return column
 
 
 def _draw_summary(summary, labels, panels, by, out: Path, plt) -> Path:
     import pandas as pd
-    fig, axes = plt.subplots(len(panels), 1, figsize=(max(6, 0.6 * len(summary) + 4), 3.2 * len(panels)),
+    fig, axes = plt.subplots(len(panels), 1, figsize=(max(7, 0.6 * len(summary) + 5), 3.2 * len(panels)),
                              squeeze=False)
     for ax, (title, cols) in zip(axes[:, 0], panels):
         data = summary[cols].astype(float).set_axis(labels)
-        data.columns = [c.removeprefix("share_dim_").removeprefix("share_frame_").removeprefix("mentions_")
-                        for c in cols]
+        if cols[0].startswith("mentions_"):  # counts differ with group size: per 1,000 sentences
+            data = data.div(summary["sentences"].replace(0, float("nan")).to_numpy(), axis=0) * 1000
+        data.columns = [column_display_name(c) for c in cols]
         if len(data) > 1 and pd.to_numeric(summary[by[0]], errors="coerce").notna().all() and len(by) == 1:
             data.plot(ax=ax, marker="o")
         else:
             data.plot.bar(ax=ax, rot=0)
-        ax.set_title(f"{title} by {' / '.join(by)}")
-        ax.set_ylabel("share of sentences" if title != "actor mentions by bloc" else "mentions")
-        ax.legend(fontsize="small", ncol=3)
+        ax.set_title(f"{title} ({' / '.join(by)}별)", loc="left", fontsize=11)
+        ax.set_ylabel("1,000문장당" if cols[0].startswith("mentions_") else "문장 비율")
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=110, format=out.suffix.lstrip(".").lower())
     plt.close(fig)
     return out

@@ -5,13 +5,16 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..document import Document
 from ..errors import AnalyzerError
 from ..labels import blocs, codebook_version, dimension_ids, frame_ids
 from .common import TABLES
 from .readers import _jsonable
+
+if TYPE_CHECKING:  # pandas is imported where it is used
+    import pandas as pd
 
 
 def _profile_functions():
@@ -30,7 +33,9 @@ def _profile_functions():
 _PROFILE_CACHE: list = []
 # fields of a comparison row that the documents row already has (or that name the reference: see the manifest);
 # its dim_/frame_ shares are dropped too: the share_dim_/share_frame_ columns say null where a stage did not run
-_PROFILE_ROW_SKIP = frozenset({"document", "reference", "similarity", "n_sentences", "n_mentions"})
+_PROFILE_ROW_SKIP = frozenset({"document", "reference", "similarity", "n_sentences", "n_mentions", "name"})
+# a profile row's dimension and frame shares repeat the share_dim_/share_frame_ columns: left out
+_PROFILE_DUPLICATE_PREFIXES = ("dim_", "frame_")
 
 
 def profile_support():
@@ -84,7 +89,9 @@ def document_rows(doc: Document, index: int, meta_columns: tuple[str, ...] = (),
             try:
                 prof = doc_profile(doc)
                 if hasattr(prof, "to_row"):
-                    row.update(_flat("profile_", prof.to_row()))
+                    row.update(_flat("profile_", {k: v for k, v in prof.to_row().items()
+                                                  if k not in _PROFILE_ROW_SKIP
+                                                  and not k.startswith(_PROFILE_DUPLICATE_PREFIXES)}))
                 cmp = None
                 if compare is not None:
                     try:
@@ -103,7 +110,8 @@ def document_rows(doc: Document, index: int, meta_columns: tuple[str, ...] = (),
     row["metadata"] = json.dumps(meta, ensure_ascii=False, sort_keys=True)
     for c in meta_columns:
         v = meta.get(c)
-        row[f"meta_{c}"] = None if v is None else (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+        row[f"meta_{c}"] = None if v is None else (
+            v if isinstance(v, (str, int, float, bool)) else json.dumps(v, ensure_ascii=False))
     row["codebook_version"] = codebook_version()
     row["models"] = json.dumps(dict(doc.models), sort_keys=True)
     row["stages"] = ",".join(doc.stages)
@@ -115,36 +123,110 @@ def document_rows(doc: Document, index: int, meta_columns: tuple[str, ...] = (),
         {"input_index": index, "doc_id": doc.id, "sentence": s["index"], "paragraph": s["paragraph"],
          "start": s["start"], "end": s["end"], "raw_start": s["raw_start"], "raw_end": s["raw_end"],
          "text": s["text"], "dimensions": s["dimensions"], "frames": s["frames"],
-         "scores": json.dumps(s["scores"], sort_keys=True) if s["scores"] else None,
+         **_score_columns(s["scores"]),
          "ext": json.dumps(s["ext"], ensure_ascii=False, sort_keys=True) if s.get("ext") else None}
         for s in d["sentences"]
     ]
+    names = actor_names()
     mrows = [
         {"input_index": index, "doc_id": doc.id, "sentence": m["sentence"], "start": m["start"], "end": m["end"],
          "raw_start": m["raw_start"], "raw_end": m["raw_end"], "text": m["text"], "actor": m["actor"],
+         "name_ko": names.get(m["actor"], (m["actor"], m["actor"]))[0],
+         "name_en": names.get(m["actor"], (m["actor"], m["actor"]))[1],
          "type": m["type"], "bloc": m["bloc"], "rule": m["rule"]}
         for m in d["mentions"]
     ]
     return row, srows, mrows
 
 
-def _arrow_schemas(doc_rows: list[dict]):
+def score_columns() -> tuple[str, ...]:
+    """Names of the per-label score columns of the sentences table (``score_dim_<id>``, ``score_frame_<id>``).
+
+    >>> score_columns()[0]
+    'score_dim_tech_platform'
+    """
+    return tuple(f"score_dim_{d}" for d in dimension_ids()) + tuple(f"score_frame_{f}" for f in frame_ids())
+
+
+def _score_columns(scores: Mapping[str, float]) -> dict[str, float | None]:
+    """One float per label (null where no classifier scored that label)."""
+    dims, frames = set(dimension_ids()), set(frame_ids())
+    out: dict[str, float | None] = {c: None for c in score_columns()}
+    for label, v in (scores or {}).items():
+        if label in dims:
+            out[f"score_dim_{label}"] = float(v)
+        elif label in frames:
+            out[f"score_frame_{label}"] = float(v)
+    return out
+
+
+_ACTOR_NAMES: dict[str, tuple[str, str]] = {}
+
+
+def actor_names() -> dict[str, tuple[str, str]]:
+    """``{actor id: (Korean display name, English name)}`` from the shipped lexicon (first names_ko, first names_en).
+
+    >>> actor_names()["US"]
+    ('미국', 'United States')
+    """
+    if not _ACTOR_NAMES:
+        from ..lexicon import load_lexicon
+
+        lex = load_lexicon()
+        english: dict[str, str] = {}
+        for surface in lex.surfaces:
+            if surface.source == "names_en":
+                english.setdefault(surface.actor, surface.text)
+        _ACTOR_NAMES.update({a.id: (a.display or a.id, english.get(a.id, a.id)) for a in lex.actors.values()})
+    return _ACTOR_NAMES
+
+
+META_TYPES = ("string", "int64", "float64", "bool", "date")
+
+
+def _meta_arrow_type(kind: str):
+    import pyarrow as pa
+
+    return {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(), "date": pa.date32()}.get(
+        kind, pa.string())
+
+
+def sentence_schema():
+    """Arrow schema of the sentences table (see docs/tables.md)."""
+    import pyarrow as pa
+
+    i64, f64, s = pa.int64(), pa.float64(), pa.string()
+    return pa.schema([("input_index", i64), ("doc_id", s), ("sentence", i64), ("paragraph", i64), ("start", i64),
+                      ("end", i64), ("raw_start", i64), ("raw_end", i64), ("text", s),
+                      ("dimensions", pa.list_(s)), ("frames", pa.list_(s))]
+                     + [(c, f64) for c in score_columns()] + [("ext", s)])
+
+
+def mention_schema():
+    """Arrow schema of the mentions table (see docs/tables.md)."""
+    import pyarrow as pa
+
+    i64, s = pa.int64(), pa.string()
+    return pa.schema([("input_index", i64), ("doc_id", s), ("sentence", i64), ("start", i64), ("end", i64),
+                      ("raw_start", i64), ("raw_end", i64), ("text", s), ("actor", s), ("name_ko", s),
+                      ("name_en", s), ("type", s), ("bloc", s), ("rule", s)])
+
+
+def _arrow_schemas(doc_rows: list[dict], meta_types: Mapping[str, str] | None = None):
     """Fixed schemas, so that every shard of a table has the same columns and types."""
     import pyarrow as pa
 
     i64, f64, s = pa.int64(), pa.float64(), pa.string()
-    sent = pa.schema([("input_index", i64), ("doc_id", s), ("sentence", i64), ("paragraph", i64), ("start", i64),
-                      ("end", i64), ("raw_start", i64), ("raw_end", i64), ("text", s), ("dimensions", pa.list_(s)),
-                      ("frames", pa.list_(s)), ("scores", s), ("ext", s)])
-    ment = pa.schema([("input_index", i64), ("doc_id", s), ("sentence", i64), ("start", i64), ("end", i64),
-                      ("raw_start", i64), ("raw_end", i64), ("text", s), ("actor", s), ("type", s), ("bloc", s),
-                      ("rule", s)])
+    sent, ment = sentence_schema(), mention_schema()
+    meta_types = dict(meta_types or {})
     fields: dict[str, Any] = {}
     for r in doc_rows:
         for k, v in r.items():
             if k in fields and fields[k] != pa.null():
                 continue
-            if k in ("input_index", "n_chars", "n_paragraphs", "n_sentences", "n_mentions") or k.startswith("mentions_"):
+            if k.startswith("meta_") and k != "metadata":
+                fields[k] = _meta_arrow_type(meta_types.get(k.removeprefix("meta_"), "string"))
+            elif k in ("input_index", "n_chars", "n_paragraphs", "n_sentences", "n_mentions") or k.startswith("mentions_"):
                 fields[k] = i64
             elif k.startswith("share_") or k == "similarity":
                 fields[k] = f64
@@ -165,22 +247,58 @@ def _arrow_schemas(doc_rows: list[dict]):
     return docs, sent, ment
 
 
-def _encode_tables(rows: dict[str, list[dict]], out_format: str) -> dict[str, bytes]:
-    if out_format == "jsonl":
-        return {t: "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rs).encode("utf-8")
-                for t, rs in rows.items()}
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def _arrow_value(value: Any, typ) -> Any:
+    """A row value converted to what pyarrow expects for ``typ`` (ISO text to a date, ints to floats)."""
+    import datetime as dt
 
-    schemas = dict(zip(TABLES, _arrow_schemas(rows["documents"])))
+    import pyarrow as pa
+
+    if value is None:
+        return None
+    if typ == pa.float64() and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if typ == pa.date32() and isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value
+
+
+def to_arrow_tables(rows: dict[str, list[dict]], meta_types: Mapping[str, str] | None = None) -> dict:
+    """The rows of the three tables as Arrow tables with the fixed schemas (typed metadata columns included)."""
+    import pyarrow as pa
+
+    schemas = dict(zip(TABLES, _arrow_schemas(rows["documents"], meta_types)))
     out = {}
     for t in TABLES:
         rs = rows[t]
         if t == "documents":
-            rs = [{k: (float(v) if isinstance(v, int) and schemas[t].field(k).type == pa.float64() else v)
-                   for k, v in r.items()} for r in rs]
-        table = pa.Table.from_pylist(rs, schema=schemas[t])
+            rs = [{k: _arrow_value(v, schemas[t].field(k).type) for k, v in r.items()} for r in rs]
+        out[t] = pa.Table.from_pylist(rs, schema=schemas[t])
+    return out
+
+
+def _encode_tables(rows: dict[str, list[dict]], out_format: str,
+                   meta_types: Mapping[str, str] | None = None) -> dict[str, bytes]:
+    if out_format == "jsonl":
+        return {t: "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rs).encode("utf-8")
+                for t, rs in rows.items()}
+    import pyarrow.parquet as pq
+
+    out = {}
+    for t, table in to_arrow_tables(rows, meta_types).items():
         buf = io.BytesIO()
         pq.write_table(table, buf, compression="zstd")
         out[t] = buf.getvalue()
     return out
+
+
+def arrow_to_pandas(table) -> pd.DataFrame:
+    """An Arrow table as a DataFrame with the metadata types kept: integer ``meta_`` columns with a missing
+    value become nullable ``Int64`` (not float), dates become ``datetime64``."""
+    import pandas as pd
+    import pyarrow as pa
+
+    df = table.to_pandas(date_as_object=False)
+    for f in table.schema:
+        if f.name.startswith("meta_") and pa.types.is_integer(f.type) and table.column(f.name).null_count:
+            df[f.name] = pd.array(table.column(f.name).to_pylist(), dtype="Int64")
+    return df

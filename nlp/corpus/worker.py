@@ -16,7 +16,7 @@ from ..pipeline import Pipeline
 from .common import DEFAULT_SHARD_SIZE, TABLES
 from .readers import Record, dataframe_input
 from .shards import ShardTask
-from .tables import _arrow_schemas, _encode_tables, document_rows
+from .tables import _encode_tables, arrow_to_pandas, document_rows, to_arrow_tables
 
 if TYPE_CHECKING:  # pandas is imported where it is used, so `tag` never loads it
     import pandas as pd
@@ -34,6 +34,7 @@ class RunConfig:
     pipeline: str = ""
     out_format: str = "parquet"
     meta_columns: tuple[str, ...] = ()
+    meta_types: tuple[tuple[str, str], ...] = ()  # (column, string | int64 | float64 | bool | date)
     max_bytes: int = MAX_INPUT_BYTES
     kiwi_threads: int | None = None
     profile: bool = True
@@ -180,7 +181,7 @@ def annotate_shard(task: ShardTask, config: RunConfig, pipeline: Pipeline | None
         "chars": sum(r["n_chars"] for r in docs),
     }
     return ShardResult(task.index, task.first, len(task.records), task.digest, counts,
-                       _encode_tables(rows, config.out_format), models)
+                       _encode_tables(rows, config.out_format, dict(config.meta_types)), models)
 
 
 class CorpusTables(NamedTuple):
@@ -203,11 +204,10 @@ def annotate_dataframe(df: pd.DataFrame, text_col: str, id_col: str | None = Non
     >>> import pandas as pd
     >>> t = annotate_dataframe(pd.DataFrame({"t": ["중국이 반발했다.", None], "year": [2024, 2025]}), "t")
     >>> t.documents[["id", "status", "meta_year"]].values.tolist()
-    [['0', 'ok', '2024'], ['1', 'error', '2025']]
+    [['0', 'ok', 2024], ['1', 'error', 2025]]
     """
-    import pandas as pd
     source = dataframe_input(df, text_col, id_col, metadata_cols)
-    config = RunConfig(meta_columns=source.meta_columns)
+    config = RunConfig(meta_columns=source.meta_columns, meta_types=tuple(sorted(source.meta_types.items())))
     pipeline = pipeline or worker_pipeline(config)
     rows: dict[str, list[dict]] = {t: [] for t in TABLES}
     it = source.records()
@@ -218,8 +218,5 @@ def annotate_dataframe(df: pd.DataFrame, text_col: str, id_col: str | None = Non
         part, _models = annotate_records(batch, config, pipeline)
         for t in TABLES:
             rows[t].extend(part[t])
-    schemas = _arrow_schemas(rows["documents"])
-    frames = []
-    for t, schema in zip(TABLES, schemas):
-        frames.append(pd.DataFrame(rows[t], columns=schema.names))
-    return CorpusTables(*frames)
+    tables = to_arrow_tables(rows, dict(config.meta_types))
+    return CorpusTables(*(arrow_to_pandas(tables[t]) for t in TABLES))

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..atomic import write_text_atomic
-from ..compare import Comparison
+from ..compare import COMPONENT_NAMES_KO, KIND_NAMES_KO, METHOD_DESCRIPTION_KO, Comparison, similarity_in_words
 from ..document import Document, Mention, Sentence
 from ..labels import codebook_version, dimension_ids, display, frame_ids, korean_name
 from ..profile import NONE, display_name
@@ -58,7 +58,8 @@ def _pct(x: float | None) -> str:
 # --------------------------------------------------------------------------- text with mentions
 
 def _mention_title(ms: Sequence[Mention]) -> str:
-    parts = [f"{m.text or ''} → {m.actor} ({m.type}, {m.bloc})" for m in ms]
+    parts = [f"{m.text or ''} → {display_name('actor', m.actor)} ({m.actor}, {m.type}, "
+             f"{BLOC_NAMES.get(m.bloc, m.bloc)})" for m in ms]
     return " · ".join(dict.fromkeys(parts))
 
 
@@ -94,8 +95,12 @@ def _render_sentence_text(s: Sentence, mentions: Sequence[Mention]) -> str:
                    f'data-actors="{e(" ".join(actors))}">{e(seg)}</mark>')
         ending = [m for x, y, m in spans if y == b and x < b and m in cover]
         if ending:
-            ids = "·".join(dict.fromkeys(m.actor for m in ending))
-            out.append(f'<sub class="aid">{e(ids)}</sub>')
+            # the Korean name where the text does not already say it (중국 정부 → 중국 is said; 틱톡 → 바이트댄스 is not)
+            surface = text[min(x for x, y, m in spans if m in ending):b]
+            names = [n for n in dict.fromkeys(display_name("actor", m.actor) for m in ending) if n not in surface]
+            if names:
+                out.append(f'<sub class="aid" title="{e("·".join(dict.fromkeys(m.actor for m in ending)))}">'
+                           f'{e("·".join(names))}</sub>')
     return "".join(out)
 
 
@@ -106,7 +111,7 @@ def _chips(s: Sentence, layers: frozenset[str]) -> str:
             out.append(f'<span class="chip dim" style="background:{DIMENSION_COLORS.get(d, "#555")}" '
                        f'title="{e(d)}">{e(display_name("dimension", d))}</span>')
         if not s.dimensions:
-            out.append('<span class="chip none" title="no dimension">차원 없음</span>')
+            out.append('<span class="chip none" title="차원 없음">차원 없음</span>')
     if "frames" in layers:
         for f in s.frames:
             out.append(f'<span class="chip frame" title="{e(f)}">{e(display_name("frame", f))}</span>')
@@ -138,7 +143,7 @@ def _text_section(doc: Document, cmp: Comparison) -> str:
         if layer not in layers:
             notes.append(f"{ko}({layer}) 주석 없음 — 이 층은 비교에서 제외되었습니다.")
     note = "".join(f'<p class="note">{e(n)}</p>' for n in notes)
-    return f'<section id="text"><h2>본문 <small>text</small></h2>{note}{"".join(rows)}</section>'
+    return f'<section id="text"><h2>본문 <small>문장마다 경쟁 차원·프레임 주석</small></h2>{note}{"".join(rows)}</section>'
 
 
 # --------------------------------------------------------------------------- SVG charts
@@ -175,20 +180,41 @@ def _profile_section(cmp: Comparison) -> str:
     if {"dimensions"} <= doc.layers & ref.layers:
         rows = [(display_name("dimension", d), doc.dimension_shares[d], ref.dimension_shares[d])
                 for d in (*dimension_ids(), NONE)]
-        charts.append(_bars_svg("경쟁 차원 (문장 비율)", rows, doc.name, ref.name, "of sentences"))
+        charts.append(_bars_svg("경쟁 차원 (문장 비율)", rows, doc.name, ref.name, "문장 중"))
     if {"frames"} <= doc.layers & ref.layers:
         rows = [(display_name("frame", f), doc.frame_shares[f], ref.frame_shares[f]) for f in (*frame_ids(), NONE)]
-        charts.append(_bars_svg("안보·규제 프레임 (문장 비율)", rows, doc.name, ref.name, "of sentences"))
+        charts.append(_bars_svg("안보·규제 프레임 (문장 비율)", rows, doc.name, ref.name, "문장 중"))
     if {"actors"} <= doc.layers & ref.layers:
-        rows = [(f"{BLOC_NAMES.get(b, b)} ({b})", doc.bloc_shares.get(b, 0.0), ref.bloc_shares.get(b, 0.0))
+        rows = [(BLOC_NAMES.get(b, b), doc.bloc_shares.get(b, 0.0), ref.bloc_shares.get(b, 0.0))
                 for b in dict.fromkeys([*ref.bloc_shares, *doc.bloc_shares])]
-        charts.append(_bars_svg("블록별 행위자 언급 (언급 비율)", rows, doc.name, ref.name, "of mentions"))
+        charts.append(_bars_svg("진영별 행위자 언급 (언급 비율)", rows, doc.name, ref.name, "언급 중"))
     comps = "".join(
-        f"<tr><td>{e(c.name)}</td><td class='num'>{'n/a' if c.score is None else f'{c.score:.3f}'}</td>"
-        f"<td class='num'>{c.used_weight:.2f}</td><td>{e(c.detail)}</td></tr>" for c in cmp.components)
-    return (f'<section id="profile"><h2>프로필 비교 <small>profile vs reference</small></h2>'
-            f'<table class="comps"><thead><tr><th>component</th><th>score</th><th>weight</th><th>what</th>'
+        f"<tr><td title='{e(c.name)}'>{e(COMPONENT_NAMES_KO.get(c.name, c.name))}</td>"
+        f"<td class='num'>{'없음' if c.score is None else f'{c.score:.3f}'}</td>"
+        f"<td class='num'>{c.used_weight:.2f}</td><td class='desc' title='{e(c.detail)}'>"
+        f"{e(_component_detail_ko(cmp, c.name))}</td></tr>" for c in cmp.components)
+    return (f'<section id="profile"><h2>프로필 비교 <small>문서와 기준 글의 비율</small></h2>'
+            f'<table class="comps"><thead><tr><th>구성 점수</th><th>점수</th><th>가중치</th><th>측정한 것</th>'
             f'</tr></thead><tbody>{comps}</tbody></table>{"".join(charts)}</section>')
+
+
+_DETAIL_KO = {"dimensions": "경쟁 차원 비율의 분포 ('없음' 포함)",
+              "frames": "프레임이 붙은 문장에서 프레임 비율의 분포",
+              "blocs": "행위자 언급의 진영별 분포"}
+
+
+def _component_detail_ko(cmp: Comparison, name: str) -> str:
+    """What a component measured, in Korean; coverage counts the key elements present per kind."""
+    if name != "coverage":
+        return _DETAIL_KO.get(name, name)
+    counts: dict[str, list[int]] = {}
+    for k in cmp.key_elements:
+        if k.present is not None:
+            have = counts.setdefault(k.kind, [0, 0])
+            have[0] += bool(k.present)
+            have[1] += 1
+    parts = [f"{KIND_NAMES_KO.get(kind, kind)} {a}/{b}" for kind, (a, b) in counts.items()]
+    return "문서에 있는 기준 글 핵심 요소: " + (", ".join(parts) or "없음")
 
 
 def _sentence_links(cmp: Comparison, keys) -> str:
@@ -200,8 +226,6 @@ def _sentence_links(cmp: Comparison, keys) -> str:
 
 
 def _key_name(kind: str, label: str) -> str:
-    if kind == "bloc":
-        return f"{BLOC_NAMES.get(label, label)} ({label})"
     return display_name(kind, label)
 
 
@@ -213,42 +237,44 @@ def _differences_section(cmp: Comparison) -> str:
     note = ""
     if not diffs:
         diffs = [d for d in cmp.differences if d.direction != "same"][:8]
-        note = '<p class="note">눈에 띄는 차이 없음 (no notable difference); 가장 큰 차이를 표시합니다.</p>'
+        note = '<p class="note">눈에 띄는 차이가 없어 가장 큰 차이를 표시합니다.</p>'
     rows = []
     for d in diffs:
-        ref_keys = d.reference_sentences
-        ref_txt = ", ".join(str(cmp.reference.key_json(k)) for k in ref_keys[:MAX_REF_LINKS])
-        if len(ref_keys) > MAX_REF_LINKS:
-            ref_txt += f" +{len(ref_keys) - MAX_REF_LINKS}"
+        # the reference's sentences are counted, not numbered: a reader of this page cannot look them up
+        n_ref = len(d.reference_sentences)
+        ref_txt = f"기준 글 {n_ref}문장" if n_ref else "–"
         rows.append(
-            f'<tr class="dir-{e(d.direction)}"><td><b>{e(d.name)}</b><br><code>{e(d.kind)}:{e(d.label)}</code></td>'
+            f'<tr class="dir-{e(d.direction)}"><td><b title="{e(d.kind)}:{e(d.label)}">{e(d.name)}</b><br>'
+            f'<small>{e(KIND_NAMES_KO.get(d.kind, d.kind))}</small></td>'
             f'<td class="num">{_pct(d.document_share)}</td><td class="num">{_pct(d.reference_share)}</td>'
             f'<td class="chg">{e(_DIRECTION_KO.get(d.direction, d.direction))}<br>'
-            f'<span class="desc">{e(d.describe())}</span></td>'
-            f'<td class="ev">문서: {_sentence_links(cmp, d.document_sentences) or "–"}'
-            f'<br><span class="refs">기준: {e(ref_txt) or "–"}</span></td></tr>')
+            f'<span class="desc">{e(d.describe_ko())}</span></td>'
+            f'<td class="ev">문서 문장: {_sentence_links(cmp, d.document_sentences) or "–"}'
+            f'<br><span class="refs">{e(ref_txt)}</span></td></tr>')
     table = (f'<table class="diffs"><thead><tr><th>요소</th><th>문서</th><th>기준</th><th>차이</th>'
-             f'<th>근거 문장</th></tr></thead><tbody>{"".join(rows)}</tbody></table>') if rows else (
-        '<p>차이 없음: 모든 비율이 기준과 같습니다 (all shares match the reference).</p>')
-    absent = "".join(f'<li><b>{e(_key_name(k.kind, k.label))}</b> <code>{e(k.label)}</code> '
-                     f'({e(k.kind)}, 기준 {_pct(k.reference_share)})</li>' for k in cmp.absent)
+             f'<th>근거</th></tr></thead><tbody>{"".join(rows)}</tbody></table>') if rows else (
+        '<p>차이 없음: 모든 비율이 기준과 같습니다.</p>')
+    absent = "".join(f'<li><b title="{e(k.kind)}:{e(k.label)}">{e(_key_name(k.kind, k.label))}</b> '
+                     f'({e(KIND_NAMES_KO.get(k.kind, k.kind))}, 기준 {_pct(k.reference_share)})</li>'
+                     for k in cmp.absent)
     keys = "".join(f'<span class="key {"yes" if k.present else ("na" if k.present is None else "no")}" '
                    f'title="{e(k.kind)}: {e(k.label)}">{e(_key_name(k.kind, k.label))}</span>'
                    for k in cmp.key_elements)
-    return (f'<section id="differences"><h2>차이 <small>differences</small></h2>{note}{table}</section>'
-            f'<section id="absent"><h2>기준의 핵심 요소 <small>key elements (green: present)</small></h2>'
+    return (f'<section id="differences"><h2>차이 <small>문서 문장 번호를 누르면 본문으로 갑니다</small></h2>'
+            f'{note}{table}</section>'
+            f'<section id="absent"><h2>기준 글의 핵심 요소 <small>초록: 문서에 있음, 빨강: 없음</small></h2>'
             f'<div class="keys">{keys}</div>'
-            f'<h3>문서에 없는 요소 <small>absent</small></h3><ul>{absent or "<li>없음 (none)</li>"}</ul></section>')
+            f'<h3>문서에 없는 요소</h3><ul>{absent or "<li>없음</li>"}</ul></section>')
 
 
 def _balance_section(cmp: Comparison) -> str:
     bal = cmp.bloc_balance
     if not bal:
-        return ('<section id="blocs"><h2>블록 균형 <small>bloc balance</small></h2>'
+        return ('<section id="blocs"><h2>진영 균형</h2>'
                 '<p class="note">행위자 주석이 없어 계산하지 않았습니다.</p></section>')
     rows = "".join(
-        f'<tr><td><span class="sw" style="background:{_bloc_color(b)}"></span>{e(BLOC_NAMES.get(b, b))} '
-        f'<code>{e(b)}</code></td><td class="num">{bal["document_counts"].get(b, 0)}</td>'
+        f'<tr><td title="{e(b)}"><span class="sw" style="background:{_bloc_color(b)}"></span>'
+        f'{e(BLOC_NAMES.get(b, b))}</td><td class="num">{bal["document_counts"].get(b, 0)}</td>'
         f'<td class="num">{_pct(v)}</td><td class="num">{_pct(bal["reference"].get(b, 0.0))}</td></tr>'
         for b, v in bal["document"].items())
     ucb = bal["us_cn_balance"]
@@ -256,9 +282,9 @@ def _balance_section(cmp: Comparison) -> str:
     def fmt(x: float | None) -> str:
         return "–" if x is None else f"{x:+.2f}"
 
-    return (f'<section id="blocs"><h2>블록 균형 <small>bloc balance</small></h2>'
-            f'<table><thead><tr><th>bloc</th><th>언급</th><th>문서</th><th>기준</th></tr></thead>'
-            f'<tbody>{rows}</tbody></table><p>미·중 균형 (US−CN)/(US+CN): 문서 <b>{fmt(ucb["document"])}</b>, '
+    return (f'<section id="blocs"><h2>진영 균형</h2>'
+            f'<table><thead><tr><th>진영</th><th>언급</th><th>문서</th><th>기준</th></tr></thead>'
+            f'<tbody>{rows}</tbody></table><p>미·중 균형 (미국−중국)/(미국+중국): 문서 <b>{fmt(ucb["document"])}</b>, '
             f'기준 {fmt(ucb["reference"])} <small>(+1 = 미국만, −1 = 중국만)</small></p></section>')
 
 
@@ -268,7 +294,7 @@ def _network_svg(graph, width: int = 520, max_actors: int = 14) -> str:
     actors = actors[:max_actors]
     frames = [n for n, d in graph.nodes(data=True) if d.get("kind") == "frame"]
     if not actors or not frames:
-        return '<p class="note">행위자–프레임 공기 관계가 없습니다 (no co-occurrence).</p>'
+        return '<p class="note">한 문장에 함께 나온 행위자와 프레임이 없습니다.</p>'
     row = 26
     height = 30 + row * max(len(actors), len(frames))
     ax, fx = 150, width - 170
@@ -287,7 +313,7 @@ def _network_svg(graph, width: int = 520, max_actors: int = 14) -> str:
         color = _bloc_color(graph.nodes[a].get("bloc", ""))
         parts.append(f'<line x1="{ax + 6}" y1="{ay[a]:.1f}" x2="{fx - 6}" y2="{fy[f]:.1f}" stroke="{color}" '
                      f'stroke-opacity="{0.25 + 0.6 * w / wmax:.2f}" stroke-width="{1 + 5 * w / wmax:.1f}">'
-                     f'<title>{e(graph.nodes[a]["label"])} – {e(graph.nodes[f]["label"])}: {w} sentences '
+                     f'<title>{e(graph.nodes[a]["label"])} – {e(graph.nodes[f]["label"])}: {w}문장 '
                      f'({e(d.get("sentences", ""))})</title></line>')
     for n in actors:
         d = graph.nodes[n]
@@ -312,9 +338,10 @@ def _network_section(cmp: Comparison, graph) -> str:
         f'<tr><td>{e(graph.nodes[x["Source"]]["label"])}</td><td>{e(graph.nodes[x["Target"]]["label"])}</td>'
         f'<td class="num">{x["Weight"]}</td><td>{_sentence_links(cmp, _keys(cmp, x["sentences"]))}</td></tr>'
         for x in edges[:20])
-    more = f'<p class="note">+{len(edges) - 20} more edges in the GraphML/CSV export.</p>' if len(edges) > 20 else ""
-    return (f'<section id="network"><h2>행위자–프레임 네트워크 <small>actor-frame co-occurrence '
-            f'(same sentence)</small></h2>{_network_svg(graph)}'
+    more = (f'<p class="note">나머지 연결 {len(edges) - 20}개는 GraphML/CSV 내보내기에 있습니다.</p>'
+            if len(edges) > 20 else "")
+    return (f'<section id="network"><h2>행위자–프레임 네트워크 <small>같은 문장에 함께 나온 횟수</small></h2>'
+            f'{_network_svg(graph)}'
             f'<table><thead><tr><th>행위자</th><th>프레임</th><th>문장 수</th><th>문장</th></tr></thead>'
             f'<tbody>{rows}</tbody></table>{more}</section>')
 
@@ -334,16 +361,17 @@ def _keys(cmp: Comparison, joined: str):
 def _legend() -> str:
     dims = "".join(f'<span class="chip dim" style="background:{c}">{e(korean_name(d))}</span>'
                    for d, c in DIMENSION_COLORS.items())
-    blocs = "".join(f'<mark class="m" style="background:{c}22;border-bottom-color:{c}">{e(BLOC_NAMES[b])}</mark>'
-                    f'<sub class="aid">{e(b)}</sub> ' for b, c in BLOC_COLORS.items())
+    blocs = "".join(f'<mark class="m" style="background:{c}22;border-bottom-color:{c}" title="{e(b)}">'
+                    f'{e(BLOC_NAMES[b])}</mark> ' for b, c in BLOC_COLORS.items())
     multi = (f'<mark class="m multi" style="background:linear-gradient(180deg,{BLOC_COLORS["US"]}33 0% 50%,'
              f'{BLOC_COLORS["CN"]}33 50% 100%);border-bottom-color:{BLOC_COLORS["CN"]}">미중</mark>'
-             f'<sub class="aid">US·CN</sub>')
-    return (f'<section id="legend"><h2>범례 <small>legend</small></h2>'
+             f'<sub class="aid">미국·중국</sub>')
+    return (f'<section id="legend"><h2>범례</h2>'
             f'<p><b>경쟁 차원</b> (문장 왼쪽 색 막대와 칩): {dims}</p>'
             f'<p><b>프레임</b>: <span class="chip frame">테두리 칩</span> &nbsp; '
             f'<span class="chip none">차원 없음</span></p>'
-            f'<p><b>행위자 언급</b> (블록 색, 아래첨자는 행위자 ID): {blocs}</p>'
+            f'<p><b>행위자 언급</b> (진영 색; 아래첨자는 글에 쓰인 말과 다른 행위자 이름, 마우스를 올리면 ID): '
+            f'{blocs}</p>'
             f'<p><b>겹치는 언급</b> (한 범위에 여러 행위자): {multi} — 마우스를 올리면 모든 행위자가 보입니다.</p>'
             f'</section>')
 
@@ -358,6 +386,7 @@ header h1{font-size:20px;margin:0 0 4px}
 .score .big{font-size:40px;font-weight:700;color:%(doc)s;line-height:1}
 .score .partial{color:#b45309;font-weight:600;font-size:12.5px}
 .score .method{font-size:11.5px;color:#4a5568;max-width:420px}
+.score .words{font-size:13.5px;font-weight:600;color:#1e3a5f;max-width:420px;margin:2px 0 4px}
 main{display:grid;grid-template-columns:minmax(0,1fr) 560px;gap:20px;padding:16px 24px}
 section{background:#fff;border:1px solid #e2e8f0;border-radius:6px;padding:12px 16px;margin-bottom:16px}
 h2{font-size:16px;margin:0 0 8px}
@@ -429,14 +458,17 @@ def render_html(doc: Document, comparison: Comparison, graph=None, title: str | 
         "<link rel=\"icon\" href=\"data:,\">",
         f"<title>{e(page_title)}</title><style>{css}</style></head><body>",
         f"<header><div><h1>{e(page_title)}</h1>",
-        f"<p class=\"meta\">source {e(src)} · {len(doc.sentences)}문장 · 행위자 언급 {len(doc.mentions)}개 · "
-        f"codebook {e(codebook_version())}{' · ' + e(models) if models else ''}</p>",
+        f"<p class=\"meta\">출처 {e(src)} · {len(doc.sentences)}문장 · 행위자 언급 {len(doc.mentions)}개 · "
+        f"코드북 {e(codebook_version())}{' · 모델 ' + e(models) if models else ''}</p>",
         f"<p class=\"meta\">{e(ref_meta)}</p></div>",
         f"<div class=\"score\"><div class=\"big\" id=\"similarity\">{cmp.similarity:.2f}</div>",
-        f"<div>유사도 similarity to {e(ref.name)}</div>",
-        (f"<div class=\"partial\">부분 점수 (partial): {e(', '.join(cmp.missing_components))} 제외</div>"
+        f"<div>기준 글({e(ref.name)})과의 유사도</div>",
+        f"<div class=\"words\">{e(similarity_in_words(cmp.similarity).split(': ', 1)[1])}</div>",
+        (f"<div class=\"partial\">부분 점수: "
+         f"{e(', '.join(COMPONENT_NAMES_KO.get(c, c) for c in cmp.missing_components))} 제외</div>"
          if cmp.missing_components else ""),
-        f"<div class=\"method\">method <code>{e(cmp.method)}</code>: {e(cmp.method_description)}</div></div>",
+        f"<div class=\"method\" title=\"{e(cmp.method_description)}\">계산 방법 <code>{e(cmp.method)}</code>: "
+        f"{e(METHOD_DESCRIPTION_KO)}</div></div>",
         "</header><main><div class=\"left\">",
         _legend(),
         _text_section(doc, cmp),

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..atomic import atomic_open
 from ..document import Document
 from ..labels import frame_ids, korean_name
-from ..profile import Profile, corpus_profile, document_profile
+from ..profile import Profile, corpus_profile, display_name, document_profile
 
 NODE_FIELDS = ("Id", "Label", "kind", "type", "bloc", "count")
 EDGE_FIELDS = ("Source", "Target", "Type", "Weight", "sentences")
@@ -42,7 +42,7 @@ def actor_frame_graph(source: Profile | Document | Iterable[Document], min_weigh
                       include_isolated: bool = False):
     """The actor-frame co-occurrence graph (a ``networkx.Graph``) of a document, corpus or profile.
 
-    Node attributes: ``kind`` (actor|frame), ``label``, ``type`` and ``bloc`` (actors),
+    Node attributes: ``kind`` (actor|frame), ``label`` (Korean name), ``actor_id``, ``type`` and ``bloc`` (actors),
     ``count`` (mentions of an actor; sentences with a frame).  Edge attributes:
     ``weight`` (sentences) and ``sentences`` (which ones, ``;``-separated).
     Nodes without an edge of at least ``min_weight`` are left out unless
@@ -54,7 +54,8 @@ def actor_frame_graph(source: Profile | Document | Iterable[Document], min_weigh
     g = nx.Graph(name=f"actor-frame co-occurrence: {prof.name}", unit="sentences")
     for a, n in prof.actor_counts.items():
         t, b = prof.actor_info[a]
-        g.add_node(f"actor:{a}", kind="actor", label=a, type=t, bloc=b, count=n)
+        g.add_node(f"actor:{a}", kind="actor", label=display_name("actor", a), actor_id=a, type=t, bloc=b,
+                   count=n)
     for f in frame_ids():
         g.add_node(f"frame:{f}", kind="frame", label=korean_name(f), type="frame", bloc="", count=prof.frame_counts[f])
     for (a, f), keys in prof.actor_frame_sentences.items():

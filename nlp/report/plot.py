@@ -21,7 +21,14 @@ DOC_COLOR, REF_COLOR = "#1e3a5f", "#a8b8cc"
 
 
 def plot_comparison(comparison: Comparison, path: str | Path, dpi: int = 120) -> Path:
-    """Write a PNG with three panels (dimensions, frames, blocs): document vs reference shares."""
+    """Write a chart with three panels (dimensions, frames, blocs): document vs reference shares.
+
+    The image format follows the suffix of ``path`` (``.png``, ``.svg``, ``.pdf``); another suffix is refused
+    before anything is drawn."""
+    from ..labels import display
+    from .trends import check_image_path
+
+    out = check_image_path(path)
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -40,8 +47,9 @@ def plot_comparison(comparison: Comparison, path: str | Path, dpi: int = 120) ->
                                                     ref.frame_shares[f]) for f in (*frame_ids(), NONE)]))
     if "actors" in both:
         bl = list(dict.fromkeys([*ref.bloc_shares, *doc.bloc_shares]))
-        panels.append(("블록별 행위자 언급 (언급 비율)", [(b, doc.bloc_shares.get(b, 0.0), ref.bloc_shares.get(b, 0.0))
-                                                   for b in bl]))
+        names = display()["bloc_names"]
+        panels.append(("진영별 행위자 언급 (언급 비율)", [(names.get(b, b), doc.bloc_shares.get(b, 0.0),
+                                                    ref.bloc_shares.get(b, 0.0)) for b in bl]))
     if not panels:
         raise ModelError("nothing to plot: the document and the reference share no annotation layer")
     heights = [len(rows) for _, rows in panels]
@@ -65,10 +73,10 @@ def plot_comparison(comparison: Comparison, path: str | Path, dpi: int = 120) ->
         fig.suptitle(f"{doc.name} vs {ref.name}: 유사도 {cmp.similarity:.2f} ({cmp.method})", fontsize=12, x=0.01,
                      ha="left")
         fig.tight_layout()
-        p = Path(path)
+        p = out
         try:
             with atomic_open(p, "wb") as fh:
-                fig.savefig(fh, dpi=dpi, format="png")
+                fig.savefig(fh, dpi=dpi, format=p.suffix.lstrip(".").lower())
         finally:
             plt.close(fig)
     return p
