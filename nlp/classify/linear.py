@@ -130,7 +130,8 @@ class LinearClassifier(SentenceClassifier):
         lo, hi = self.char_ngrams
         settings = (lo, hi, self.context)
         keys = [(settings, it.text, it.prev_text, it.next_text) for it in items]
-        todo = [i for i, k in enumerate(keys) if k not in _FEATURE_CACHE]
+        out = [_FEATURE_CACHE.get(k) for k in keys]  # read hits first: inserting below may evict them
+        todo = [i for i, blocks in enumerate(out) if blocks is None]
         if todo:
             sub = [items[i] for i in todo]
             morphs = item_morphemes(sub)
@@ -140,10 +141,11 @@ class LinearClassifier(SentenceClassifier):
                 blocks = {"m": _morph_features(ms), "c": _char_features(item.text, lo, hi)}
                 if self.context:
                     blocks["ctx"] = _context_features("prev", prev[j]) + _context_features("next", nxt[j])
+                out[todo[j]] = blocks
                 _FEATURE_CACHE[keys[todo[j]]] = blocks
                 if len(_FEATURE_CACHE) > _FEATURE_CACHE_SIZE:
                     _FEATURE_CACHE.popitem(last=False)
-        return [_FEATURE_CACHE[k] for k in keys]
+        return out
 
     def _block_weights(self) -> dict[str, float]:
         return {"m": 1.0, "c": self.char_weight, "ctx": self.context_weight}
@@ -273,14 +275,16 @@ class LinearClassifier(SentenceClassifier):
     def _cached_rows(self, items: Sequence[SentenceItem]) -> list[tuple[np.ndarray, np.ndarray]]:
         space = self._feature_space()
         keys = [(space, it.text, it.prev_text, it.next_text) for it in items]
-        todo = [i for i, k in enumerate(keys) if k not in _ROW_CACHE]
+        out = [_ROW_CACHE.get(k) for k in keys]  # read hits first: inserting below may evict them
+        todo = [i for i, row in enumerate(out) if row is None]
         if todo:
             rows = self._rows(self._analyze([items[i] for i in todo]), self.vocabulary_, self.idf_)
             for i, row in zip(todo, rows):
+                out[i] = row
                 _ROW_CACHE[keys[i]] = row
             while len(_ROW_CACHE) > _FEATURE_CACHE_SIZE:
                 _ROW_CACHE.popitem(last=False)
-        return [_ROW_CACHE[k] for k in keys]
+        return out
 
     def explain(self, item: SentenceItem, label: str, k: int = 5) -> list[str]:
         """Top-``k`` features of ``item`` by contribution (value x weight) to ``label``'s score.
