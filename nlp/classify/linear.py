@@ -131,6 +131,7 @@ class LinearClassifier(SentenceClassifier):
         settings = (lo, hi, self.context)
         keys = [(settings, it.text, it.prev_text, it.next_text) for it in items]
         todo = [i for i, k in enumerate(keys) if k not in _FEATURE_CACHE]
+        fresh: dict[int, dict[str, list[str]]] = {}
         if todo:
             sub = [items[i] for i in todo]
             morphs = item_morphemes(sub)
@@ -140,10 +141,12 @@ class LinearClassifier(SentenceClassifier):
                 blocks = {"m": _morph_features(ms), "c": _char_features(item.text, lo, hi)}
                 if self.context:
                     blocks["ctx"] = _context_features("prev", prev[j]) + _context_features("next", nxt[j])
+                fresh[todo[j]] = blocks
                 _FEATURE_CACHE[keys[todo[j]]] = blocks
                 if len(_FEATURE_CACHE) > _FEATURE_CACHE_SIZE:
                     _FEATURE_CACHE.popitem(last=False)
-        return [_FEATURE_CACHE[k] for k in keys]
+        # from this call's results first: with more items than the cache holds, early keys are evicted
+        return [fresh[i] if i in fresh else _FEATURE_CACHE[k] for i, k in enumerate(keys)]
 
     def _block_weights(self) -> dict[str, float]:
         return {"m": 1.0, "c": self.char_weight, "ctx": self.context_weight}
@@ -274,13 +277,15 @@ class LinearClassifier(SentenceClassifier):
         space = self._feature_space()
         keys = [(space, it.text, it.prev_text, it.next_text) for it in items]
         todo = [i for i, k in enumerate(keys) if k not in _ROW_CACHE]
+        fresh: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         if todo:
             rows = self._rows(self._analyze([items[i] for i in todo]), self.vocabulary_, self.idf_)
             for i, row in zip(todo, rows):
+                fresh[i] = row
                 _ROW_CACHE[keys[i]] = row
             while len(_ROW_CACHE) > _FEATURE_CACHE_SIZE:
                 _ROW_CACHE.popitem(last=False)
-        return [_ROW_CACHE[k] for k in keys]
+        return [fresh[i] if i in fresh else _ROW_CACHE[k] for i, k in enumerate(keys)]
 
     def explain(self, item: SentenceItem, label: str, k: int = 5) -> list[str]:
         """Top-``k`` features of ``item`` by contribution (value x weight) to ``label``'s score.
