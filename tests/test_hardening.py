@@ -1,0 +1,217 @@
+"""Issue 15: each hole found by the adversarial pass, as a test that failed before the fix.
+
+Inputs are validated, I/O failures are one line with a distinct exit code, limits hold for
+every source, and the text repair keeps its offsets.  Property-based tests of the repair
+live in ``test_repair_properties.py``.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from nlp.errors import InputError, OutputError
+from nlp.inputs import MAX_INPUT_BYTES, document_from_path, document_from_stream, read_file_bytes, read_stream
+from nlp.textrepair import decode_bytes, repair_text
+
+REPO = Path(__file__).resolve().parent.parent
+# korean prose for inputs, written for these tests
+PROSE = "미국과 중국은 인공지능 반도체를 두고 경쟁한다. 한국 정부는 수출통제에 대응한다."
+
+
+def run_cli(args: list[str], cwd: Path, stdin=subprocess.DEVNULL, preexec_fn=None, timeout: int = 240):
+    """The command line in a child process using this checkout's package."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    code = "import sys; from nlp.cli import main; sys.exit(main())"
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, stdin=stdin, capture_output=True,
+                          text=True, timeout=timeout, preexec_fn=preexec_fn)
+
+
+# --------------------------------------------------------------------------- text repair
+
+def _raw_of(rep, a: int, b: int) -> str:
+    ra, rb = rep.to_raw(a, b)
+    return rep.raw[ra:rb]
+
+
+@pytest.mark.parametrize("ref", ["&#54620", "&#xD55C", "&#54620;", "&#xd55c;"])
+def test_numeric_entity_with_or_without_semicolon_maps_to_exactly_its_raw_span(ref):
+    src = f"<p>가{ref} 나</p>"
+    rep = repair_text(src, name="x.html")
+    k = rep.text.index("한")
+    assert _raw_of(rep, k, k + 1) == ref          # was one character too long without ';'
+    assert _raw_of(rep, k + 1, k + 2) == " "
+
+
+@pytest.mark.parametrize("ref", ["&amp", "&amp;"])
+def test_named_entity_with_or_without_semicolon(ref):
+    src = f"<p>미국{ref} 중국</p>"
+    rep = repair_text(src, name="x.html")
+    k = rep.text.index("&")
+    assert _raw_of(rep, k, k + 1) == ref
+
+
+def test_hard_wrapped_line_that_starts_with_a_space_keeps_the_word_break():
+    words = "인공지능 반도체 수출통제 동맹 협력 규제 경쟁 기술 표준 공급망".split()
+    lines = []
+    for i in range(12):
+        w = words[i % len(words)]
+        # every line about the same width, none ends a sentence; the word break is at the next line's start
+        lines.append(f" {w}과 관련된 정책 논의가 여러 나라에서 이어지고 있으며 각국의")
+    rep = repair_text("미국의 정책 문서는 다음과 같이 서술한다 그리고 각 나라의\n" + "\n".join(lines) + ".\n")
+    assert rep.layout == "wrapped"
+    assert "각국의인공지능" not in rep.text and "나라의인공지능" not in rep.text
+    assert "각국의 반도체과" in rep.text
+
+
+def test_nul_bytes_after_the_first_64_kib_are_refused():
+    data = ("가" * 40000).encode("utf-8") + b"\x00\x00" + "나다".encode("utf-8")
+    assert len(data) > 65536
+    with pytest.raises(InputError, match="NUL byte at offset 120,000"):
+        decode_bytes(data, "x.txt")
+
+
+@pytest.mark.parametrize("enc", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_text_not_binary(enc):
+    text, got = decode_bytes(PROSE.encode(enc), "x.txt")
+    assert (text, got) == (PROSE, enc)
+    mixed = "AI 반도체 export controls, 2025.\n"
+    assert decode_bytes(mixed.encode(enc), "x.txt") == (mixed, enc)
+
+
+def test_real_binary_with_nul_bytes_is_still_binary():
+    with pytest.raises(InputError, match="binary"):
+        decode_bytes(bytes(range(256)) * 4, "x.bin")
+
+
+def test_a_file_name_with_a_newline_gives_a_one_line_error(tmp_path):
+    p = tmp_path / "bad\nname.txt"
+    p.write_bytes(b"\x00\x01\x02" * 100)
+    doc = document_from_path(p)
+    assert doc.status == "error" and "\n" not in doc.error and "\\n" in doc.error
+
+
+def test_terminal_view_escapes_control_sequences(capsys):
+    from nlp.cli.common import err, terminal_safe
+    from nlp.cli.tag import _render_text
+    from nlp.document import Document, Sentence
+
+    text = "미국\x1b[2J\x1b]0;title\x07이 말했다."
+    doc = Document("d\x1b[31m", text, sentences=(Sentence(0, 0, len(text), text, 0),), stages=("tokenize",))
+
+    class _P:
+        missing: dict = {}
+
+    _render_text(doc, _P(), sys.stdout)
+    err("file a\nb: \x1b[31mred")
+    out, errs = capsys.readouterr()
+    assert "\x1b" not in out and "\x07" not in out and "\\x1b[2J" in out
+    assert "\x1b" not in errs and errs.count("\n") == 1
+    assert terminal_safe("미국\t") == "미국\\t"
+
+
+# --------------------------------------------------------------------------- limits on every source
+
+def test_stdin_over_the_limit_is_an_error_record_without_reading_it_all():
+    r, w = os.pipe()
+    total = 3 * (1 << 20)
+
+    def feed():
+        with os.fdopen(w, "wb") as fh:
+            try:
+                for _ in range(total // 65536):
+                    fh.write(b"a" * 65536)
+            except BrokenPipeError:
+                pass
+
+    t = threading.Thread(target=feed)
+    t.start()
+    with os.fdopen(r, "rb") as fh:
+        doc = document_from_stream(fh, "stdin", "<stdin>", max_bytes=1 << 20)
+    t.join()
+    assert doc.status == "error" and "limit" in doc.error
+
+
+def test_stream_default_limit_is_the_document_limit():
+    with pytest.raises(InputError, match=f"{MAX_INPUT_BYTES:,}-byte limit"):
+        read_stream(io.BytesIO(b" " * (MAX_INPUT_BYTES + 1)))
+
+
+def test_closed_stdin_is_an_error_record(monkeypatch, capsys):
+    from nlp.cli import main
+
+    monkeypatch.setattr(sys, "stdin", None)
+    assert main(["tag", "-", "--pipeline", "tokenize"]) == 1
+    errs = capsys.readouterr().err
+    assert errs.count("\n") == 1 and "<stdin>: closed" in errs
+    closed = io.BufferedReader(io.BytesIO(b"x"))
+    closed.close()
+    assert document_from_stream(closed).status == "error"
+
+
+def test_fifo_and_symlink_to_fifo_are_skipped_with_an_error(tmp_path):
+    from nlp.corpus import open_input
+
+    fifo = tmp_path / "in" / "pipe.txt"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    (tmp_path / "in" / "link.txt").symlink_to(fifo)
+    (tmp_path / "in" / "dev.txt").symlink_to("/dev/zero")
+    (tmp_path / "in" / "ok.txt").write_text(PROSE, encoding="utf-8")
+    for p in (fifo, tmp_path / "in" / "link.txt"):
+        with pytest.raises(InputError, match="FIFO"):
+            read_file_bytes(p)  # returns at once: a FIFO is never opened
+        assert document_from_path(p).status == "error"
+    recs = list(open_input(tmp_path / "in").records())  # hung forever before
+    by_name = {r.name: r for r in recs}
+    assert set(by_name) == {"dev.txt", "link.txt", "ok.txt", "pipe.txt"}
+    assert by_name["ok.txt"].data is not None
+    assert "character device" in by_name["dev.txt"].error and "FIFO" in by_name["link.txt"].error
+
+
+# --------------------------------------------------------------------------- I/O failures
+
+def test_atomic_write_failure_is_one_line_naming_the_file(tmp_path, monkeypatch):
+    from nlp import atomic
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    target = tmp_path / "out.json"
+    with pytest.raises(OutputError) as info:
+        atomic.write_text_atomic(target, "{}")
+    assert str(info.value) == f"cannot write {target}: No space left on device"
+    assert not target.exists() and not list(tmp_path.iterdir())  # temporary file removed
+
+
+def test_output_under_proc_is_exit_3_one_line(tmp_path):
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "%s"}\n' % PROSE, encoding="utf-8")
+    res = run_cli(["annotate", "in.jsonl", "-o", "/proc/kdiscourse-out", "--pipeline", "tokenize", "--quiet"],
+                  tmp_path)
+    assert res.returncode == 3, res.stderr
+    assert res.stderr.count("\n") == 1 and "/proc/kdiscourse-out" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_disk_full_while_writing_shards_is_exit_3_one_line(tmp_path):
+    import resource
+    import signal
+
+    rows = "".join('{"id": "d%d", "text": "%s"}\n' % (i, PROSE) for i in range(40))
+    (tmp_path / "in.jsonl").write_text(rows, encoding="utf-8")
+
+    def small_files():  # files over 2 KiB cannot be written: the write fails like a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+
+    res = run_cli(["annotate", "in.jsonl", "-o", "out", "--pipeline", "tokenize", "--format", "jsonl", "--quiet"],
+                  tmp_path, preexec_fn=small_files)
+    assert res.returncode == 3, res.stderr
+    assert res.stderr.count("\n") == 1 and "cannot write" in res.stderr and "File too large" in res.stderr
