@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import io
+import json
 import os
 import subprocess
 import sys
@@ -72,7 +73,7 @@ def test_hard_wrapped_line_that_starts_with_a_space_keeps_the_word_break():
 
 
 def test_nul_bytes_after_the_first_64_kib_are_refused():
-    data = ("가" * 40000).encode("utf-8") + b"\x00\x00" + "나다".encode("utf-8")
+    data = ("가" * 40000).encode("utf-8") + b"\x00\x00" + "나다".encode()
     assert len(data) > 65536
     with pytest.raises(InputError, match="NUL byte at offset 120,000"):
         decode_bytes(data, "x.txt")
@@ -193,7 +194,7 @@ def test_atomic_write_failure_is_one_line_naming_the_file(tmp_path, monkeypatch)
 
 
 def test_output_under_proc_is_exit_3_one_line(tmp_path):
-    (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "%s"}\n' % PROSE, encoding="utf-8")
+    (tmp_path / "in.jsonl").write_text(json.dumps({"id": "a", "text": PROSE}) + "\n", encoding="utf-8")
     res = run_cli(["annotate", "in.jsonl", "-o", "/proc/kdiscourse-out", "--pipeline", "tokenize", "--quiet"],
                   tmp_path)
     assert res.returncode == 3, res.stderr
@@ -204,7 +205,7 @@ def test_disk_full_while_writing_shards_is_exit_3_one_line(tmp_path):
     import resource
     import signal
 
-    rows = "".join('{"id": "d%d", "text": "%s"}\n' % (i, PROSE) for i in range(40))
+    rows = "".join(json.dumps({"id": f"d{i}", "text": PROSE}) + "\n" for i in range(40))
     (tmp_path / "in.jsonl").write_text(rows, encoding="utf-8")
 
     def small_files():  # files over 2 KiB cannot be written: the write fails like a full disk
@@ -215,3 +216,106 @@ def test_disk_full_while_writing_shards_is_exit_3_one_line(tmp_path):
                   tmp_path, preexec_fn=small_files)
     assert res.returncode == 3, res.stderr
     assert res.stderr.count("\n") == 1 and "cannot write" in res.stderr and "File too large" in res.stderr
+
+
+# --------------------------------------------------------------------------- one writer per output folder
+
+def _jsonl(path: Path, n: int, marker: dict | None = None) -> Path:
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            text = (marker or {}).get(i, PROSE)
+            fh.write(json.dumps({"id": f"d{i}", "text": text}, ensure_ascii=False) + "\n")
+    return path
+
+
+def test_a_second_writer_is_refused_naming_the_first_ones_pid(tmp_path):
+    from nlp.corpus import annotate_corpus, open_input
+    from nlp.corpus.lock import LOCK_FILE
+
+    out = tmp_path / "out"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from nlp.corpus.lock import folder_lock\n"
+         "with folder_lock(sys.argv[1]):\n    print('locked', flush=True); time.sleep(120)", str(out)],
+        env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        src = open_input(_jsonl(tmp_path / "in.jsonl", 3))
+        with pytest.raises(OutputError, match=rf"another kdiscourse process \(pid {holder.pid} on "):
+            annotate_corpus(src, out, config="tokenize", progress=False)
+        assert sorted(p.name for p in out.iterdir()) == [LOCK_FILE]  # nothing touched
+    finally:
+        holder.kill()
+        holder.wait()
+    # the holder is gone (even killed): the lock is free again and the run proceeds
+    s = annotate_corpus(src, out, config="tokenize", progress=False)
+    assert s.complete and s.documents == 3
+
+
+def test_summarize_and_read_table_refuse_an_incomplete_run(tmp_path):
+    from nlp.corpus import IntegrityError, annotate_corpus, open_input, read_table, summarize
+    from nlp.corpus.store import _write_manifest, read_manifest
+
+    out = tmp_path / "out"
+    annotate_corpus(open_input(_jsonl(tmp_path / "in.jsonl", 4)), out, config="tokenize", shard_size=2,
+                    progress=False)
+    manifest = read_manifest(out)
+    manifest["status"] = "running"  # what a killed run leaves
+    manifest["shards"] = manifest["shards"][:1]
+    _write_manifest(out, manifest)
+    with pytest.raises(IntegrityError, match="incomplete .*1 shards with 2 records"):
+        summarize(out)
+    with pytest.raises(IntegrityError, match="incomplete"):
+        read_table(out, "documents")
+    assert len(read_table(out, "documents", partial=True)) == 2
+
+
+KILLER = '''
+import os, signal
+from pathlib import Path
+from nlp.stage import Stage, register_stage
+
+
+class Killer(Stage):
+    """Kills its own worker process on a marked record (once, or always)."""
+
+    def __init__(self, flag):
+        self.flag = flag
+
+    def process(self, doc):
+        if "KILL" in doc.text and ("ALWAYS" in doc.text or not Path(self.flag).exists()):
+            Path(self.flag).touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return doc
+
+
+@register_stage("killer", default_config={"flag": ""}, requires=("text",))
+def make_killer(flag):
+    """The killer stage."""
+    return Killer(flag)
+'''
+
+
+def _killer_config(tmp_path: Path) -> Path:
+    (tmp_path / "killer.py").write_text(KILLER, encoding="utf-8")
+    cfg = {"format": "kdiscourse.pipeline/1", "name": "killer", "imports": ["killer.py"],
+           "stages": [{"factory": "killer", "config": {"flag": str(tmp_path / "killed-once")}}]}
+    path = tmp_path / "killer.json"
+    path.write_text(json.dumps(cfg), encoding="utf-8")
+    return path
+
+
+def test_dead_worker_shard_is_retried_once_then_reported(tmp_path):
+    from nlp.corpus import annotate_corpus, open_input, read_table
+
+    cfg = _killer_config(tmp_path)
+    once = _jsonl(tmp_path / "once.jsonl", 6, {3: "KILL 미국."})
+    s = annotate_corpus(open_input(once), tmp_path / "out1", config=str(cfg), workers=2, shard_size=2,
+                        progress=False)
+    assert s.complete and s.documents == 6 and (tmp_path / "killed-once").exists()
+    assert list(read_table(tmp_path / "out1")["id"]) == [f"d{i}" for i in range(6)]
+
+    always = _jsonl(tmp_path / "always.jsonl", 6, {3: "KILL ALWAYS 미국."})
+    res = run_cli(["annotate", str(always), "-o", "out2", "--pipeline", str(cfg), "--workers", "2",
+                   "--shard-size", "2", "--quiet"], tmp_path)
+    assert res.returncode == 3, res.stderr
+    assert res.stderr.count("\n") == 1 and "shard 1 (records 2-3): the worker process died twice" in res.stderr

@@ -85,13 +85,13 @@ def summarize(out_dir: str | Path, by: Iterable[str] = ()) -> pd.DataFrame:
 
 def plot_summary(summary: pd.DataFrame, path: str | Path, by: Iterable[str] = ()) -> Path:
     """Plot dimension and frame shares per group (one panel each) into an image file (PNG, SVG, PDF)."""
-    import warnings
 
     import matplotlib
     import pandas as pd
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from ..report.fonts import korean_font
 
     font = korean_font()  # a clear error rather than Hangul drawn as empty boxes
