@@ -242,13 +242,14 @@ def test_a_second_writer_is_refused_naming_the_first_ones_pid(tmp_path):
         src = open_input(_jsonl(tmp_path / "in.jsonl", 3))
         with pytest.raises(OutputError, match=rf"another kdiscourse process \(pid {holder.pid} on "):
             annotate_corpus(src, out, config="tokenize", progress=False)
-        assert sorted(p.name for p in out.iterdir()) == [LOCK_FILE]  # nothing touched
+        assert sorted(p.name for p in out.iterdir()) == [LOCK_FILE]  # nothing else touched
     finally:
         holder.kill()
         holder.wait()
     # the holder is gone (even killed): the lock is free again and the run proceeds
     s = annotate_corpus(src, out, config="tokenize", progress=False)
     assert s.complete and s.documents == 3
+    assert not (out / LOCK_FILE).exists()  # removed at the end: a finished folder holds only results
 
 
 def test_summarize_and_read_table_refuse_an_incomplete_run(tmp_path):
@@ -319,3 +320,140 @@ def test_dead_worker_shard_is_retried_once_then_reported(tmp_path):
                    "--shard-size", "2", "--quiet"], tmp_path)
     assert res.returncode == 3, res.stderr
     assert res.stderr.count("\n") == 1 and "shard 1 (records 2-3): the worker process died twice" in res.stderr
+
+
+# --------------------------------------------------------------------------- JSON contract and the HTML report
+
+EVIL = '"><script>alert(1)</script><img src=x onerror="alert(2)" \'>&'
+
+
+def _contract_doc(payload: str = "") -> dict:
+    from nlp.document import Document, Mention, Sentence
+
+    t1 = f"미국{payload}은 수출통제를 강화했다."
+    t2 = "중국은 반도체 자립을 추진한다."
+    text = f"{t1} {t2}"
+    a = len(t1) + 1
+    sents = (Sentence(0, 0, len(t1), t1, 0, dimensions=("tech_platform",), frames=("military_security",),
+                      scores={"tech_platform": 0.9}),
+             Sentence(1, a, a + len(t2), t2, 0, dimensions=("tech_platform",)))
+    ments = (Mention(0, 2, 0, 2, "미국", "US", "state", "us", 0, "lexicon"),
+             Mention(a, a + 2, a, a + 2, "중국", "CN", "state", "cn", 1, "lexicon"))
+    doc = Document("doc", text, sentences=sents, mentions=ments, paragraphs=((0, len(text), "paragraph"),),
+                   stages=("tokenize", "dimensions", "actors", "frames"), metadata={"outlet": "x"})
+    return doc.to_dict()
+
+
+@pytest.mark.parametrize("path, value, field", [
+    (("sentences", 0, "index"), "0\" onmouseover=\"x", "sentences[0].index"),
+    (("sentences", 1, "start"), 1.5, "sentences[1].start"),
+    (("sentences", 0, "end"), 10_000, "sentences[0].end"),
+    (("sentences", 0, "text"), 7, "sentences[0].text"),
+    (("sentences", 0, "dimensions"), "tech_platform", "sentences[0].dimensions"),
+    (("sentences", 0, "scores", "tech_platform"), "high", "sentences[0].scores['tech_platform']"),
+    (("mentions", 0, "actor"), ["US"], "mentions[0].actor"),
+    (("mentions", 1, "sentence"), -1, "mentions[1].sentence"),
+    (("paragraphs", 0, "kind"), None, "paragraphs[0].kind"),
+    (("id",), {"x": 1}, "id"),
+    (("metadata",), [1, 2], "metadata"),
+    (("source", "path"), 3, "source.path"),
+    (("status",), "weird", "status"),
+])
+def test_from_dict_refuses_a_wrong_type_naming_the_field(path, value, field):
+    from nlp.document import Document
+
+    d = _contract_doc()
+    target = d
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(InputError) as info:
+        Document.from_dict(d, "crafted.json")
+    msg = str(info.value)
+    assert msg.startswith("crafted.json: ") and field in msg and "\n" not in msg
+
+
+@pytest.mark.parametrize("drop", [("sentences", 0, "end"), ("mentions", 0, "raw_start"), ("id",)])
+def test_from_dict_missing_field_is_an_input_error_not_a_key_error(drop):
+    from nlp.document import Document
+
+    d = _contract_doc()
+    target = d
+    for key in drop[:-1]:
+        target = target[key]
+    del target[drop[-1]]
+    with pytest.raises(InputError):
+        Document.from_dict(d)
+
+
+def test_from_dict_still_round_trips():
+    from nlp.document import Document
+
+    d = _contract_doc()
+    assert Document.from_dict(d).to_dict() == d
+
+
+def _assert_inert(page: str) -> None:
+    """No element or attribute the crafted values could have injected."""
+    from html.parser import HTMLParser
+
+    found = []
+
+    class P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "img", "iframe"):
+                found.append(tag)
+            found.extend(name for name, _ in attrs if name.startswith("on"))
+
+    P().feed(page)
+    assert found == []
+
+
+def test_every_document_value_reaching_the_report_is_escaped():
+    from nlp.compare import compare_profiles
+    from nlp.document import Document
+    from nlp.profile import document_profile
+    from nlp.report.html import render_html
+    from nlp.report.network import actor_frame_graph
+
+    d = _contract_doc(EVIL)
+    d["id"] = EVIL
+    d["source"]["path"] = EVIL
+    d["metadata"] = {EVIL: EVIL}
+    for m in d["mentions"]:
+        m.update(actor=EVIL, type=EVIL, bloc=EVIL, rule=EVIL)
+    d["sentences"][0]["explanations"] = {"military_security": [EVIL]}  # labels themselves must be codebook ids
+    doc = Document.from_dict(d)
+    prof = document_profile(doc)
+    page = render_html(doc, compare_profiles(prof, prof), actor_frame_graph(prof), title=EVIL)
+    _assert_inert(page)
+    assert "&lt;script&gt;" in page
+
+
+def test_report_escapes_values_of_any_type_even_without_validation():
+    from dataclasses import replace
+
+    from nlp.compare import compare_profiles
+    from nlp.document import Document
+    from nlp.profile import document_profile
+    from nlp.report.html import render_html
+
+    doc = Document.from_dict(_contract_doc())
+    # a stage (not from_dict) could put any value into a sentence: the report escapes whatever it gets
+    doc = replace(doc, sentences=(replace(doc.sentences[0], index=EVIL),) + doc.sentences[1:])
+    prof = document_profile(Document.from_dict(_contract_doc()))
+    _assert_inert(render_html(doc, compare_profiles(prof, prof)))
+
+
+def test_compare_html_on_a_crafted_contract_document_is_one_line_exit_2(tmp_path):
+    d = _contract_doc()
+    d["sentences"][0]["index"] = '0"><script>alert(1)</script>'
+    (tmp_path / "crafted.json").write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+    d = _contract_doc()
+    del d["sentences"][1]["end"]
+    (tmp_path / "broken.json").write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+    for name, field in (("crafted.json", "sentences[0].index"), ("broken.json", "sentences[1].end")):
+        res = run_cli(["compare", name, "--html", "out.html", "--pipeline", "tokenize"], tmp_path)
+        assert res.returncode == 2, res.stderr
+        assert res.stderr.count("\n") == 1 and name in res.stderr and field in res.stderr
+        assert not (tmp_path / "out.html").exists()
