@@ -262,9 +262,11 @@ def load_npz(path: str | Path) -> dict:
 
 def model_file_path(folder: str | Path, name: str) -> Path:
     """A file named in ``model.json``, confined to the model folder."""
+    if not isinstance(name, str) or not name:
+        raise ModelError(f"{folder}: model file name must be a non-empty string, got {type(name).__name__}")
     root = Path(folder).resolve()
     target = (root / name).resolve()
-    if not isinstance(name, str) or not target.is_relative_to(root):
+    if not target.is_relative_to(root):
         raise ModelError(f"{folder}: model file {name!r} lies outside the model folder")
     return target
 

@@ -457,3 +457,101 @@ def test_compare_html_on_a_crafted_contract_document_is_one_line_exit_2(tmp_path
         assert res.returncode == 2, res.stderr
         assert res.stderr.count("\n") == 1 and name in res.stderr and field in res.stderr
         assert not (tmp_path / "out.html").exists()
+
+
+# --------------------------------------------------------------------------- model folders
+
+def _model_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    from nlp.resources import models_dir
+
+    root = tmp_path / "models"
+    for task in ("dimensions", "frames"):
+        shutil.copytree(models_dir() / task, root / task)
+    return root
+
+
+def _edit_meta(folder: Path, **changes) -> None:
+    meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    meta.update(changes)
+    (folder / "model.json").write_text(json.dumps(meta), encoding="utf-8")  # json writes NaN as NaN here
+
+
+def _nan_weights(folder: Path) -> None:
+    import numpy as np
+
+    with np.load(folder / "weights.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["coef"] = arrays["coef"].copy()
+    arrays["coef"][0, 0] = np.nan
+    np.savez_compressed(folder / "weights.npz", **arrays)
+
+
+def _truncate(folder: Path) -> None:
+    data = (folder / "weights.npz").read_bytes()
+    (folder / "weights.npz").write_bytes(data[: len(data) // 2])
+
+
+CORRUPTIONS = {
+    "truncated weights": (_truncate, "not a readable weights file"),
+    "NaN weights": (_nan_weights, "NaN or infinite"),
+    "non-numeric thresholds": (lambda f: _edit_meta(f, thresholds=["high", "low", "mid"]), "finite numbers"),
+    "NaN thresholds": (lambda f: _edit_meta(f, thresholds=[float("nan")] * 3), "finite numbers"),
+    "non-string features": (lambda f: _edit_meta(f, features=list(range(51633))), "list of strings"),
+    "weights outside the folder": (lambda f: _edit_meta(f, weights="../frames/weights.npz"), "outside the model folder"),
+    "weights not a name": (lambda f: _edit_meta(f, weights=3), "non-empty string"),
+    "other codebook": (lambda f: _edit_meta(f, codebook_version="0.1"), "codebook '0.1'"),
+    "other labels": (lambda f: _edit_meta(f, labels=["tech_platform", "diplomacy_arms", "regulation_discourse"]),
+                     "do not match"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CORRUPTIONS))
+def test_a_corrupt_model_is_a_model_error(tmp_path, case):
+    from nlp.classify import load_model
+    from nlp.errors import ModelError
+
+    folder = _model_copy(tmp_path) / "dimensions"
+    corrupt, needle = CORRUPTIONS[case]
+    corrupt(folder)
+    with pytest.raises(ModelError, match=needle) as info:
+        load_model(folder, task="dimensions")
+    assert "\n" not in str(info.value)
+
+
+def test_a_corrupt_model_fails_the_run_instead_of_becoming_not_installed(tmp_path):
+    from nlp.errors import ModelError
+    from nlp.pipeline import Pipeline
+
+    root = _model_copy(tmp_path)
+    _nan_weights(root / "dimensions")
+    cfg = {"format": "kdiscourse.pipeline/1", "name": "t",
+           "stages": [{"factory": "tokenize"}, {"factory": "dimensions", "config": {"model": str(root / "dimensions")}}]}
+    with pytest.raises(ModelError, match="stage 'dimensions' cannot load its model"):
+        Pipeline.from_config(cfg)
+    (tmp_path / "a.txt").write_text(PROSE, encoding="utf-8")
+    res = run_cli(["tag", "a.txt", "--models", str(root), "--format", "json"], tmp_path)
+    assert res.returncode == 3 and res.stdout == "", res.stderr
+    assert res.stderr.count("\n") == 1 and "NaN" in res.stderr
+    # asking to run without the stage is the way to proceed
+    res = run_cli(["tag", "a.txt", "--models", str(root), "--stages", "tokenize,frames", "--format", "json"],
+                  tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "frames" in json.loads(res.stdout)["stages"]["ran"]
+
+
+def test_only_a_missing_extra_makes_a_stage_not_installed(tmp_path):
+    from nlp.pipeline import Pipeline
+
+    (tmp_path / "extra.py").write_text(
+        "from nlp.stage import register_stage\n\n\n"
+        "@register_stage('needs_extra', requires=('text',))\n"
+        "def make():\n"
+        "    \"\"\"A stage whose optional package is absent.\"\"\"\n"
+        "    import kdiscourse_absent_package  # noqa: F401\n", encoding="utf-8")
+    cfg = tmp_path / "p.json"
+    cfg.write_text(json.dumps({"format": "kdiscourse.pipeline/1", "name": "x", "imports": ["extra.py"],
+                               "stages": [{"factory": "tokenize"}, {"factory": "needs_extra"}]}), encoding="utf-8")
+    p = Pipeline.from_config(str(cfg))
+    assert "needs_extra" in p.missing and "kdiscourse_absent_package" in p.missing["needs_extra"]
