@@ -497,7 +497,8 @@ CORRUPTIONS = {
     "truncated weights": (_truncate, "not a readable weights file"),
     "NaN weights": (_nan_weights, "NaN or infinite"),
     "non-numeric thresholds": (lambda f: _edit_meta(f, thresholds=["high", "low", "mid"]), "finite numbers"),
-    "NaN thresholds": (lambda f: _edit_meta(f, thresholds=[float("nan")] * 3), "finite numbers"),
+    "NaN thresholds": (lambda f: _edit_meta(f, thresholds=[float("nan")] * 3), "NaN is not a JSON number"),
+    "huge thresholds": (lambda f: _edit_meta(f, thresholds=[1e400] * 3), "Infinity is not a JSON number"),
     "non-string features": (lambda f: _edit_meta(f, features=list(range(51633))), "list of strings"),
     "weights outside the folder": (lambda f: _edit_meta(f, weights="../frames/weights.npz"), "outside the model folder"),
     "weights not a name": (lambda f: _edit_meta(f, weights=3), "non-empty string"),
@@ -555,3 +556,53 @@ def test_only_a_missing_extra_makes_a_stage_not_installed(tmp_path):
                                "stages": [{"factory": "tokenize"}, {"factory": "needs_extra"}]}), encoding="utf-8")
     p = Pipeline.from_config(str(cfg))
     assert "needs_extra" in p.missing and "kdiscourse_absent_package" in p.missing["needs_extra"]
+
+
+# --------------------------------------------------------------------------- other input formats: no NaN, no traceback
+
+def test_configuration_with_nan_is_refused(tmp_path):
+    from nlp.config import PipelineConfig
+    from nlp.errors import PipelineError
+
+    p = tmp_path / "p.json"
+    p.write_text('{"format": "kdiscourse.pipeline/1", "stages": [{"factory": "tokenize", '
+                 '"config": {"batch_docs": NaN}}]}', encoding="utf-8")
+    with pytest.raises(PipelineError, match="NaN is not a JSON number"):
+        PipelineConfig.from_file(p)
+
+
+@pytest.mark.parametrize("edit", [
+    lambda d: d["sentences"][0].update(index="first"),
+    lambda d: d["sentences"][0].pop("index"),
+    lambda d: d.update(sentences=[7]),
+])
+def test_malformed_profile_is_one_model_error(tmp_path, edit):
+    from nlp.errors import ModelError
+    from nlp.profile import load_reference
+    from nlp.resources import models_dir
+
+    d = json.loads((models_dir() / "reference_profile.json").read_text(encoding="utf-8"))
+    edit(d)
+    p = tmp_path / "ref.json"
+    p.write_text(json.dumps(d), encoding="utf-8")
+    with pytest.raises(ModelError, match="malformed profile"):
+        load_reference(p)
+
+
+def test_team_jsonl_with_nan_is_refused(tmp_path):
+    from nlp.formats import read_team_jsonl
+
+    p = tmp_path / "t.jsonl"
+    p.write_text('{"id": "a", "sentences": [], "score": NaN}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"t.jsonl:1: not JSON \(NaN is not a JSON number\)"):
+        list(read_team_jsonl(p))
+
+
+def test_infinite_metadata_becomes_null_not_invalid_json(tmp_path):
+    from nlp.corpus import open_input
+
+    p = tmp_path / "in.jsonl"
+    p.write_text('{"id": "a", "text": "미국.", "w": Infinity, "v": NaN}\n', encoding="utf-8")
+    (rec,) = open_input(p).records()
+    assert rec.metadata == {"w": None, "v": None}
+    json.dumps(rec.metadata, allow_nan=False)
