@@ -606,3 +606,46 @@ def test_infinite_metadata_becomes_null_not_invalid_json(tmp_path):
     (rec,) = open_input(p).records()
     assert rec.metadata == {"w": None, "v": None}
     json.dumps(rec.metadata, allow_nan=False)
+
+
+# --------------------------------------------------------------------------- lexicons (nlp/lexicon.py, minimal fix)
+
+LEX_HEADER = "id\ttype\tbloc\tnames_ko\tnames_en\taliases\tcontext\tnote\n"
+
+
+def _lexicon(tmp_path: Path, row: str) -> str:
+    p = tmp_path / "extra.tsv"
+    p.write_text(LEX_HEADER + row + "\n", encoding="utf-8")
+    return str(p)
+
+
+def test_lexicon_very_long_name_is_refused(tmp_path):
+    from nlp.errors import LexiconError
+    from nlp.lexicon import load_lexicon
+
+    with pytest.raises(LexiconError, match="has 100,000 characters"):
+        load_lexicon(_lexicon(tmp_path, "XTEST\tcompany\tother\t" + "가" * 100_000 + "\t\t\t\t"))
+
+
+def test_lexicon_tab_inside_a_name_is_an_error_not_dropped_columns(tmp_path):
+    from nlp.errors import LexiconError
+    from nlp.lexicon import load_lexicon
+
+    with pytest.raises(LexiconError, match="9 tab-separated fields but the header has 8"):
+        load_lexicon(_lexicon(tmp_path, "XTEST\tcompany\tother\t테스트\t기업\tTest Co\t\t\tnote"))
+
+
+def test_lexicon_directory_is_one_line_error(tmp_path):
+    from nlp.errors import LexiconError
+    from nlp.lexicon import load_lexicon
+
+    with pytest.raises(LexiconError, match="is a directory"):
+        load_lexicon(str(tmp_path))
+
+
+def test_lexicon_field_over_the_csv_limit_is_a_lexicon_error(tmp_path):
+    from nlp.errors import LexiconError
+    from nlp.lexicon import load_lexicon
+
+    with pytest.raises(LexiconError):
+        load_lexicon(_lexicon(tmp_path, "XTEST\tcompany\tother\t테스트\t\t\t\t" + "x" * 200_000))
