@@ -649,3 +649,52 @@ def test_lexicon_field_over_the_csv_limit_is_a_lexicon_error(tmp_path):
 
     with pytest.raises(LexiconError):
         load_lexicon(_lexicon(tmp_path, "XTEST\tcompany\tother\t테스트\t\t\t\t" + "x" * 200_000))
+
+
+# --------------------------------------------------------------------------- 100k short lines: linear time
+
+def test_more_sentences_than_the_feature_cache_holds(monkeypatch):
+    from nlp.classify import linear, load_model
+    from nlp.classify.data import items_from_sentences
+    from nlp.resources import models_dir
+
+    monkeypatch.setattr(linear, "_FEATURE_CACHE_SIZE", 50)
+    monkeypatch.setattr(linear, "_FEATURE_CACHE", type(linear._FEATURE_CACHE)())
+    monkeypatch.setattr(linear, "_ROW_CACHE", type(linear._ROW_CACHE)())
+    clf = load_model(models_dir() / "dimensions", task="dimensions")
+    texts = [f"미국 정부는 반도체 수출통제 {i}번을 발표했다." for i in range(120)]
+    morphs = [(("미국", "NNP"), ("정부", "NNG"), ("반도체", "NNG"), (str(i), "SN"), ("발표", "NNG"))
+              for i in range(120)]
+    proba = clf.predict_proba(items_from_sentences(texts, morphs, "d"))  # KeyError before
+    assert proba.shape == (120, 3)
+
+
+def test_actor_quote_search_stays_in_a_window(tmp_path):
+    from nlp.actors import QUOTE_SPAN, ActorStage
+    from nlp.document import Document, Morpheme, Sentence
+
+    scanned = []
+
+    class Watched(str):
+        def rfind(self, sub, start=0, end=None):
+            scanned.append((end if end is not None else len(self)) - start)
+            return str.rfind(self, sub, start, end)
+
+        def find(self, sub, start=0, end=None):
+            scanned.append((end if end is not None else len(self)) - start)
+            return str.find(self, sub, start, end)
+
+    line = "미국 정부는 중국을 견제한다."
+    forms = [("미국", "NNP", 0, 2), ("정부", "NNG", 3, 5), ("는", "JX", 5, 6), ("중국", "NNP", 7, 9),
+             ("을", "JKO", 9, 10), ("견제", "NNG", 11, 13), ("한다", "XSV+EF", 13, 15), (".", "SF", 15, 16)]
+    n = 400
+    sents, pos = [], 0
+    for i in range(n):
+        ms = tuple(Morpheme(f, t, a + pos, b + pos) for f, t, a, b in forms)
+        sents.append(Sentence(i, pos, pos + len(line), line, i, ms))
+        pos += len(line) + 1
+    text = Watched("\n".join([line] * n))
+    doc = Document("d", text, sentences=tuple(sents), stages=("tokenize",))
+    out = ActorStage().process(doc)
+    assert len(out.mentions) >= n  # every line has its mentions
+    assert scanned and max(scanned) <= 2 * QUOTE_SPAN  # was up to the whole document: quadratic
