@@ -665,8 +665,11 @@ def test_more_sentences_than_the_feature_cache_holds(monkeypatch):
     texts = [f"미국 정부는 반도체 수출통제 {i}번을 발표했다." for i in range(120)]
     morphs = [(("미국", "NNP"), ("정부", "NNG"), ("반도체", "NNG"), (str(i), "SN"), ("발표", "NNG"))
               for i in range(120)]
-    proba = clf.predict_proba(items_from_sentences(texts, morphs, "d"))  # KeyError before
+    items = items_from_sentences(texts, morphs, "d")
+    first = clf.predict_proba(items[:40])  # cached; the next call evicts these hits while adding new rows
+    proba = clf.predict_proba(items)  # KeyError before
     assert proba.shape == (120, 3)
+    assert abs(proba[:39] - first[:39]).max() < 1e-6  # same rows, whether cached or not (item 39 has a new neighbour)
 
 
 def test_actor_quote_search_stays_in_a_window(tmp_path):

@@ -130,8 +130,11 @@ class LinearClassifier(SentenceClassifier):
         lo, hi = self.char_ngrams
         settings = (lo, hi, self.context)
         keys = [(settings, it.text, it.prev_text, it.next_text) for it in items]
-        todo = [i for i, k in enumerate(keys) if k not in _FEATURE_CACHE]
-        fresh: dict[int, dict[str, list[str]]] = {}
+        # this call's results are kept here: with more items than the cache holds, inserting the new
+        # ones evicts earlier hits (and earlier new ones) before they are read
+        fresh: dict[int, dict[str, list[str]]] = {i: _FEATURE_CACHE[k] for i, k in enumerate(keys)
+                                                  if k in _FEATURE_CACHE}
+        todo = [i for i in range(len(keys)) if i not in fresh]
         if todo:
             sub = [items[i] for i in todo]
             morphs = item_morphemes(sub)
@@ -145,8 +148,7 @@ class LinearClassifier(SentenceClassifier):
                 _FEATURE_CACHE[keys[todo[j]]] = blocks
                 if len(_FEATURE_CACHE) > _FEATURE_CACHE_SIZE:
                     _FEATURE_CACHE.popitem(last=False)
-        # from this call's results first: with more items than the cache holds, early keys are evicted
-        return [fresh[i] if i in fresh else _FEATURE_CACHE[k] for i, k in enumerate(keys)]
+        return [fresh[i] for i in range(len(keys))]
 
     def _block_weights(self) -> dict[str, float]:
         return {"m": 1.0, "c": self.char_weight, "ctx": self.context_weight}
@@ -276,8 +278,9 @@ class LinearClassifier(SentenceClassifier):
     def _cached_rows(self, items: Sequence[SentenceItem]) -> list[tuple[np.ndarray, np.ndarray]]:
         space = self._feature_space()
         keys = [(space, it.text, it.prev_text, it.next_text) for it in items]
-        todo = [i for i, k in enumerate(keys) if k not in _ROW_CACHE]
-        fresh: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        fresh: dict[int, tuple[np.ndarray, np.ndarray]] = {i: _ROW_CACHE[k] for i, k in enumerate(keys)
+                                                            if k in _ROW_CACHE}  # hits, before any eviction
+        todo = [i for i in range(len(keys)) if i not in fresh]
         if todo:
             rows = self._rows(self._analyze([items[i] for i in todo]), self.vocabulary_, self.idf_)
             for i, row in zip(todo, rows):
@@ -285,7 +288,7 @@ class LinearClassifier(SentenceClassifier):
                 _ROW_CACHE[keys[i]] = row
             while len(_ROW_CACHE) > _FEATURE_CACHE_SIZE:
                 _ROW_CACHE.popitem(last=False)
-        return [fresh[i] if i in fresh else _ROW_CACHE[k] for i, k in enumerate(keys)]
+        return [fresh[i] for i in range(len(keys))]
 
     def explain(self, item: SentenceItem, label: str, k: int = 5) -> list[str]:
         """Top-``k`` features of ``item`` by contribution (value x weight) to ``label``'s score.
