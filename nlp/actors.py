@@ -57,6 +57,7 @@ STATE_SUFFIX_REJECT = {"인", "어", "계", "인들", "말", "글"}
 STATE_MODIFIER_SUFFIXES = set("판산발형향식측내")
 GOVERNMENT_NOUNS = ("정부", "당국", "측")
 EPITHET_MARKERS = {"판"}
+QUOTE_SPAN = 30  # an epithet in quotes: opening and closing quote at most this many characters apart
 _LATIN = re.compile(r"[A-Za-z0-9]")
 _LATIN_PHRASE = re.compile(r"[A-Za-z][A-Za-z0-9 .&'-]{3,80}")
 _PREFIXES = frozenset(("탈", "친", "반", "對"))
@@ -260,11 +261,14 @@ class ActorResolver:
                     if not after or not after[0].isalnum() or suf in ("인", "어") and after in "은는이가을를의과와도들":
                         return True
         # epithets: '중국판 구글', '한국의 엔비디아', '제2의 화웨이' — the target is not a mention
-        q_open = max(text.rfind(q, 0, c.start) for q in "'‘\"“")
+        # only quotes less than QUOTE_SPAN apart count, so both searches stay in a window around the
+        # candidate (searching to the ends of the text made long documents quadratic)
+        q_open = max(text.rfind(q, max(0, c.end - QUOTE_SPAN), c.start) for q in "'‘\"“")
         if q_open >= 0:
-            q_close = min((x for x in (text.find(q, c.end) for q in "'’\"”") if x >= 0), default=-1)
+            q_close = min((x for x in (text.find(q, c.end, q_open + QUOTE_SPAN) for q in "'’\"”") if x >= 0),
+                          default=-1)
             inner_before = text[q_open + 1:c.start]
-            if (q_close >= 0 and "\n" not in text[q_open:q_close] and q_close - q_open < 30 and inner_before.strip()
+            if (q_close >= 0 and "\n" not in text[q_open:q_close] and q_close - q_open < QUOTE_SPAN and inner_before.strip()
                     and re.search(r"(의|판|형) ", inner_before)):
                 return True
         if text[max(0, c.start - 2):c.start] in ("K-", "k-"):

@@ -2,7 +2,8 @@
 folder, flushed and fsync'ed, then renamed, then the folder fsync'ed.
 
 An interrupted run never leaves a half-written file that looks whole, and a finished
-write survives a crash of the machine.  Temporary files are named ``.NAME.tmp-XXXX``
+write survives a crash of the machine.  Any operating-system failure (permission, disk
+full, file too large, missing parent) is one :class:`~nlp.errors.OutputError` line naming the file.  Temporary files are named ``.NAME.tmp-XXXX``
 (``TMP_MARK`` in the name), so a later run can recognise and remove stale ones.  The
 finished file gets the usual permissions (``mkstemp`` makes it private).
 """
@@ -15,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+
+from .errors import OutputError, os_error_line
 
 TMP_MARK = ".tmp-"
 
@@ -45,8 +48,11 @@ def atomic_open(path: str | Path, mode: str = "w", newline: str | None = None) -
     '미국'
     """
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}{TMP_MARK}")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}{TMP_MARK}")
+    except OSError as exc:
+        raise OutputError(f"cannot write {os_error_line(exc, exc.filename or p)}") from None
     try:
         kw = {} if "b" in mode else {"encoding": "utf-8", "newline": newline}
         with os.fdopen(fd, mode, **kw) as fh:
@@ -58,6 +64,9 @@ def atomic_open(path: str | Path, mode: str = "w", newline: str | None = None) -
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, p)
         fsync_dir(p.parent)
+    except OSError as exc:  # disk full, file too large, permission: one line naming the file
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {os_error_line(exc, p)}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

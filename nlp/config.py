@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PipelineError
+from .formats import loads_strict
 from .resources import models_dir
 
 CONFIG_FORMAT = "kdiscourse.pipeline/1"
@@ -147,7 +148,7 @@ class PipelineConfig:
 
                 data = tomllib.loads(raw.decode("utf-8"))
             else:
-                data = json.loads(raw.decode("utf-8"))
+                data = loads_strict(raw.decode("utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise PipelineError(f"{p}: not a readable pipeline configuration ({exc})") from None
         return cls.from_dict(data, str(p), str(p.resolve().parent))
@@ -248,7 +249,7 @@ class PipelineConfig:
         """Write the JSON form atomically."""
         from .atomic import write_text_atomic
 
-        return write_text_atomic(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return write_text_atomic(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
 
 
 def as_config(spec: PipelineConfig | Mapping | str | Path | None) -> PipelineConfig:

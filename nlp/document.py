@@ -8,10 +8,12 @@ document: they return a new one with ``dataclasses.replace``.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
+from .errors import InputError
 from .labels import codebook_version
 
 
@@ -196,11 +198,20 @@ class Document:
         return pd.DataFrame(rows, columns=list(dict.fromkeys(cols + [k for r in rows for k in r])))
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Document:
+    def from_dict(cls, d: Mapping[str, Any], where: str = "document") -> Document:
         """Rebuild a document from its JSON form (morphemes only if they were written).
 
         The repair offset maps come back too, so ``from_dict(doc.to_dict()).to_dict() == doc.to_dict()``.
+        Every field is checked first (types, spans inside the text, finite scores): a malformed
+        document is one :class:`~nlp.errors.InputError` line naming ``where`` and the field.
+
+        >>> Document.from_dict({"id": "x", "text": "미국", "sentences": [{"index": "0", "start": 0, "end": 2,
+        ...                                                              "text": "미국"}]})
+        Traceback (most recent call last):
+        ...
+        nlp.errors.InputError: document: sentences[0].index must be a non-negative integer, got str
         """
+        validate_contract(d, where)
         sents = tuple(
             Sentence(
                 index=s["index"], start=s["start"], end=s["end"], text=s["text"], paragraph=s.get("paragraph", 0),
@@ -224,5 +235,131 @@ class Document:
             paragraphs=tuple((p["start"], p["end"], p["kind"]) for p in d.get("paragraphs", ())),
             stages=tuple((d.get("stages") or {}).get("ran", ())), models=dict(d.get("models", {})),
             metadata=dict(d.get("metadata", {})), status=d.get("status", "ok"), error=d.get("error"),
-            repaired=OffsetChain(d["offset_maps"]) if d.get("offset_maps") else None, ext=dict(d.get("ext") or {}),
+            repaired=_offset_chain(d.get("offset_maps"), where), ext=dict(d.get("ext") or {}),
         )
+
+
+# --------------------------------------------------------------------------- validation of the JSON contract
+
+def _offset_chain(maps: Any, where: str) -> OffsetChain | None:
+    if not maps:
+        return None
+    try:
+        return OffsetChain(maps)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{where}: offset_maps is malformed ({type(exc).__name__}: {exc})") from None
+
+
+class _Check:
+    """Type checks of one document's fields; the first failure is an InputError naming the field."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, field: str, what: str, value: Any) -> None:
+        raise InputError(f"{self.where}: {field} must be {what}, got {type(value).__name__}")
+
+    def integer(self, value: Any, field: str, upper: int | None = None) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            self.fail(field, "a non-negative integer", value)
+        if upper is not None and value > upper:
+            raise InputError(f"{self.where}: {field} is {value}, past the end of the text ({upper})")
+        return value
+
+    def string(self, value: Any, field: str, optional: bool = False) -> None:
+        if not (isinstance(value, str) or optional and value is None):
+            self.fail(field, "a string" + (" or null" if optional else ""), value)
+
+    def strings(self, value: Any, field: str) -> None:
+        if not isinstance(value, (list, tuple)) or not all(isinstance(x, str) for x in value):
+            self.fail(field, "a list of strings", value)
+
+    def mapping(self, value: Any, field: str) -> None:
+        if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+            self.fail(field, "an object", value)
+
+    def span(self, item: Mapping, field: str, n: int) -> None:
+        a = self.integer(item.get("start"), f"{field}.start", n)
+        b = self.integer(item.get("end"), f"{field}.end", n)
+        if a > b:
+            raise InputError(f"{self.where}: {field} has start {a} after end {b}")
+
+
+def validate_contract(d: Any, where: str = "document") -> None:
+    """Check a document in the JSON contract (README) field by field; :class:`InputError` on the first problem."""
+    c = _Check(where)
+    if not isinstance(d, Mapping):
+        c.fail("a document", "a JSON object", d)
+    if "id" not in d:
+        raise InputError(f"{where}: 'id' is missing")
+    c.string(d["id"], "id")
+    text = d.get("text", "")
+    c.string(text, "text")
+    n = len(text)
+    for key in ("models", "metadata", "ext"):
+        if d.get(key) is not None:
+            c.mapping(d[key], key)
+    if d.get("models") is not None and not all(isinstance(v, str) for v in d["models"].values()):
+        c.fail("models", "an object of strings", d["models"])
+    if d.get("status", "ok") not in ("ok", "error"):
+        raise InputError(f"{where}: status must be 'ok' or 'error', got {d.get('status')!r:.40}")
+    c.string(d.get("error"), "error", optional=True)
+    src = d.get("source")
+    if src is not None:
+        c.mapping(src, "source")
+        for key in ("path", "encoding", "layout"):
+            c.string(src.get(key), f"source.{key}", optional=True)
+    stages = d.get("stages")
+    if stages is not None:
+        c.mapping(stages, "stages")
+        c.strings(stages.get("ran", ()), "stages.ran")
+    paragraphs = d.get("paragraphs", ())
+    if not isinstance(paragraphs, (list, tuple)):
+        c.fail("paragraphs", "a list", paragraphs)
+    for i, p in enumerate(paragraphs):
+        c.mapping(p, f"paragraphs[{i}]")
+        c.span(p, f"paragraphs[{i}]", n)
+        c.string(p.get("kind"), f"paragraphs[{i}].kind")
+    sentences = d.get("sentences", ())
+    if not isinstance(sentences, (list, tuple)):
+        c.fail("sentences", "a list", sentences)
+    for i, s in enumerate(sentences):
+        f = f"sentences[{i}]"
+        c.mapping(s, f)
+        c.integer(s.get("index"), f"{f}.index")
+        c.span(s, f, n)
+        c.string(s.get("text"), f"{f}.text")
+        c.integer(s.get("paragraph", 0), f"{f}.paragraph")
+        c.strings(s.get("dimensions", ()), f"{f}.dimensions")
+        c.strings(s.get("frames", ()), f"{f}.frames")
+        scores = s.get("scores", {})
+        c.mapping(scores, f"{f}.scores")
+        for k, v in scores.items():
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+                c.fail(f"{f}.scores[{k!r}]", "a finite number", v)
+        expl = s.get("explanations") or {}
+        c.mapping(expl, f"{f}.explanations")
+        for k, v in expl.items():
+            c.strings(v, f"{f}.explanations[{k!r}]")
+        if s.get("ext") is not None:
+            c.mapping(s["ext"], f"{f}.ext")
+        for j, m in enumerate(s.get("morphemes", ())):
+            if not isinstance(m, (list, tuple)) or len(m) != 4 or not all(isinstance(x, str) for x in m[:2]):
+                c.fail(f"{f}.morphemes[{j}]", "[form, tag, start, end]", m)
+            c.integer(m[2], f"{f}.morphemes[{j}].start", n)
+            c.integer(m[3], f"{f}.morphemes[{j}].end", n)
+    mentions = d.get("mentions", ())
+    if not isinstance(mentions, (list, tuple)):
+        c.fail("mentions", "a list", mentions)
+    for i, m in enumerate(mentions):
+        f = f"mentions[{i}]"
+        c.mapping(m, f)
+        c.span(m, f, n)
+        for key in ("raw_start", "raw_end", "sentence"):
+            c.integer(m.get(key), f"{f}.{key}")
+        for key in ("text", "actor", "type", "bloc"):
+            c.string(m.get(key), f"{f}.{key}")
+        c.string(m.get("rule", ""), f"{f}.rule")
+    maps = d.get("offset_maps")
+    if maps is not None and not isinstance(maps, (list, tuple)):
+        c.fail("offset_maps", "a list", maps)

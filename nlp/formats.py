@@ -73,6 +73,21 @@ def files_sha256(files: Iterable[str | Path]) -> str:
 
 # --------------------------------------------------------------------------- JSON
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def loads_strict(text: str) -> Any:
+    """Parse JSON text, refusing the non-standard constants NaN, Infinity and -Infinity.
+
+    >>> loads_strict('{"t": NaN}')
+    Traceback (most recent call last):
+    ...
+    ValueError: NaN is not a JSON number
+    """
+    return json.loads(text, parse_constant=_no_constant)
+
+
 def dumps(obj: Any, **kw: Any) -> str:
     """JSON text with NaN and infinities refused (they are not JSON)."""
     return json.dumps(obj, ensure_ascii=False, allow_nan=False, **kw)
@@ -89,7 +104,7 @@ def read_json_file(path: str | Path, what: str = "JSON file") -> Any:
     """Parse a JSON file; a missing, unreadable or invalid file is one :class:`InputError` line."""
     p = Path(path)
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
+        return loads_strict(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"{p}: no such file") from None
     except IsADirectoryError:
@@ -168,7 +183,7 @@ def read_team_jsonl(path: str | Path, max_docs: int | None = None) -> Iterator[T
             return
         n += 1
         try:
-            d = json.loads(line)
+            d = loads_strict(line)
         except ValueError as exc:
             raise InputError(f"{p}:{ln}: not JSON ({exc})") from None
         yield TeamRecord(str(p), ln, validate_team_document(d, f"{p}:{ln}"))
@@ -272,9 +287,11 @@ def load_npz(path: str | Path) -> dict:
 
 def model_file_path(folder: str | Path, name: str) -> Path:
     """A file named in ``model.json``, confined to the model folder."""
+    if not isinstance(name, str) or not name:
+        raise ModelError(f"{folder}: model file name must be a non-empty string, got {type(name).__name__}")
     root = Path(folder).resolve()
     target = (root / name).resolve()
-    if not isinstance(name, str) or not target.is_relative_to(root):
+    if not target.is_relative_to(root):
         raise ModelError(f"{folder}: model file {name!r} lies outside the model folder")
     return target
 
@@ -284,7 +301,7 @@ def read_model_json(path: str | Path, backend: str | None = None, task: str | No
     """Read ``<dir>/model.json``: backend, task, labels and thresholds checked; one-line ModelError otherwise."""
     f = Path(path) / MODEL_FILE
     try:
-        meta = json.loads(f.read_text(encoding="utf-8"))
+        meta = loads_strict(f.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelError(f"no model at {path} ({MODEL_FILE} missing); train one with `kdiscourse train`") from None
     except (OSError, ValueError) as exc:
@@ -306,7 +323,8 @@ def read_model_json(path: str | Path, backend: str | None = None, task: str | No
 
 
 __all__ = [
-    "MODEL_FILE", "TeamRecord", "compact_sha", "dumps", "file_sha256", "files_sha256", "load_npz", "model_file_path",
+    "MODEL_FILE", "TeamRecord", "compact_sha", "dumps", "file_sha256", "files_sha256", "load_npz", "loads_strict",
+    "model_file_path",
     "parse_labels", "read_gold_tsv", "read_json_file", "read_model_json", "read_team_jsonl", "read_tsv_rows",
     "save_npz_atomic", "sentence_sha", "team_files", "validate_team_document", "write_json_atomic",
 ]

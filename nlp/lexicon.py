@@ -54,8 +54,31 @@ def _split(field: str) -> list[str]:
     return [x.strip() for x in (field or "").split("|") if x.strip()]
 
 
+# --- limits (issue 15, added by the hardening helper): every name and line of a lexicon is bounded, so one
+# huge name cannot cost memory quadratic in its length in the resolver's index
+MAX_NAME_CHARS = 200
+MAX_LINE_CHARS = 20_000
+
+
+def _check_row(path: Path, lineno: int, header: list[str], row: list[str]) -> None:
+    where = f"{path}:{lineno}"
+    if len(row) > len(header):
+        raise LexiconError(f"{where}: {len(row)} tab-separated fields but the header has {len(header)}; "
+                           "is there a tab inside a name?")
+    for col, value in zip(header, row):
+        if col in ("names_ko", "names_en", "aliases"):
+            long = next((x for x in value.split("|") if len(x.strip()) > MAX_NAME_CHARS), None)
+            if long is not None:
+                raise LexiconError(f"{where}: a name in column {col} has {len(long.strip()):,} characters "
+                                   f"(limit {MAX_NAME_CHARS})")
+    if sum(len(x) for x in row) > MAX_LINE_CHARS:
+        raise LexiconError(f"{where}: line longer than {MAX_LINE_CHARS:,} characters")
+
+
 def _read_rows(path: Path) -> list[tuple[int, dict]]:
     try:
+        if path.is_dir():
+            raise LexiconError(f"{path}: is a directory, not a lexicon file")
         with open(path, encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
             header = next(reader, None)
@@ -70,12 +93,17 @@ def _read_rows(path: Path) -> list[tuple[int, dict]]:
             for lineno, row in enumerate(reader, start=2):
                 if not row or not "".join(row).strip() or row[0].startswith("#"):
                     continue
+                _check_row(path, lineno, header, row)
                 rows.append((lineno, dict(zip(header, row))))
             return rows
     except FileNotFoundError:
         raise LexiconError(f"{path}: lexicon file not found") from None
     except UnicodeDecodeError:
         raise LexiconError(f"{path}: lexicon file is not UTF-8") from None
+    except csv.Error as exc:  # e.g. a field over the csv module's own size limit
+        raise LexiconError(f"{path}: not a readable lexicon ({exc})") from None
+    except OSError as exc:
+        raise LexiconError(f"{path}: cannot read the lexicon ({exc.strerror or exc})") from None
 
 
 def _parse(paths: list[Path]) -> Lexicon:

@@ -18,7 +18,7 @@ from typing import Any
 
 from .config import PipelineConfig, as_config
 from .document import Document
-from .errors import ModelError, PipelineError
+from .errors import ExtraMissing, ModelError, PipelineError, os_error_line
 from .inputs import (
     MAX_INPUT_BYTES,
     document_from_bytes,
@@ -80,8 +80,9 @@ class Pipeline:
                     strict: bool = False) -> Pipeline:
         """Build the stages a configuration lists (a :class:`PipelineConfig`, its dict, a shipped name or a path).
 
-        A stage that cannot be built (model or extra not installed) is listed in ``missing``;
-        with ``strict`` it raises instead.
+        A stage whose optional extra is not installed (ImportError, :class:`~nlp.errors.ExtraMissing`)
+        is listed in ``missing``; with ``strict`` it raises instead.  A model that is missing, corrupt
+        or for another codebook is a :class:`~nlp.errors.ModelError` naming the stage.
         """
         cfg = as_config(config)
         base = Path(cfg.base_dir) if cfg.base_dir else None
@@ -96,11 +97,15 @@ class Pipeline:
             resolved_stages.append({"factory": sc.factory, "name": sc.name, "config": params})
             try:
                 stage = spec.factory(**params)
-            except (ImportError, ModelError, FileNotFoundError) as exc:
+            except (ImportError, ExtraMissing) as exc:  # an optional extra is not installed: the stage is skipped
                 if strict:
                     raise ModelError(f"stage {sc.name!r} is not installed: {exc}") from exc
                 missing[sc.name] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 continue
+            except (ModelError, OSError) as exc:  # a model that exists but cannot load is an error, never a skip
+                msg = str(exc) if isinstance(exc, ModelError) else os_error_line(exc)
+                raise ModelError(f"stage {sc.name!r} cannot load its model: {msg}; leave the stage out "
+                                 "to run without it") from None
             except TypeError as exc:
                 raise PipelineError(f"stage {sc.name!r}: factory {sc.factory!r} rejected its parameters ({exc})") \
                     from None

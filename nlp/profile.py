@@ -17,7 +17,6 @@ The comparison of two profiles is in :mod:`nlp.compare`.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any
 
 from .document import Document
 from .errors import InputError, ModelError
+from .formats import loads_strict
 from .labels import blocs, codebook_version, dimension_ids, frame_ids, korean_name, models_dir
 
 NONE = "none"
@@ -536,12 +536,15 @@ def load_reference(path: str | Path | None = None) -> Profile:
     if not p.exists():
         raise ModelError(f"no reference profile at {p}; build it with scripts/build_reference_profile.py")
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{p}: not a JSON profile ({exc})") from exc
+        data = loads_strict(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{p}: not a JSON profile ({exc})") from None
     if not isinstance(data, dict):
         raise ModelError(f"{p}: not a JSON profile (top level is {type(data).__name__})")
-    prof = Profile.from_dict(data)
+    try:
+        prof = Profile.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a field missing or of the wrong type
+        raise ModelError(f"{p}: malformed profile ({type(exc).__name__}: {exc})") from None
     if data.get("codebook_version") != codebook_version():
         raise ModelError(f"{p}: built for codebook {data.get('codebook_version')!r} but the labels are "
                          f"{codebook_version()!r}; rebuild it with scripts/build_reference_profile.py")

@@ -19,7 +19,7 @@ from .formats import validate_team_document
 LABEL_STAGES = ("dimensions", "actors", "frames")
 
 
-def document_from_record(rec: dict, line: int = 0) -> Document:
+def document_from_record(rec: dict, line: int = 0, where: str | None = None) -> Document:
     """A document from one JSON record: the JSON contract or the team gold format.
 
     The team format (``corpus/team/FORMAT.md``) has sentences with text and labels
@@ -31,12 +31,15 @@ def document_from_record(rec: dict, line: int = 0) -> Document:
     >>> d.text, d.sentences[1].start
     ('미국이다. 중국이다.', 6)
     """
+    where = where or f"line {line}"
     if not isinstance(rec, dict) or "sentences" not in rec:
-        raise InputError(f"line {line}: not a document record (needs 'sentences')")
+        raise InputError(f"{where}: not a document record (needs 'sentences')")
     sents = rec["sentences"]
+    if not isinstance(sents, list):
+        raise InputError(f"{where}: sentences must be a list, got {type(sents).__name__}")
     if "text" in rec and all(isinstance(s, dict) and "start" in s for s in sents):
-        return Document.from_dict(rec)
-    validate_team_document(rec, f"line {line}")
+        return Document.from_dict(rec, where)
+    validate_team_document(rec, where)
     parts, out, pos = [], [], 0
     for i, s in enumerate(sents):
         t = s["text"]
@@ -61,7 +64,7 @@ def documents_from_jsonl(path: str | Path) -> Iterator[Document]:
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"{path}:{n}: not JSON ({exc.msg})") from exc
-            yield document_from_record(rec, n)
+            yield document_from_record(rec, n, f"{path}:{n}")
 
 
 def add_actors(docs: list[Document]) -> list[Document]:
@@ -195,7 +198,8 @@ def read_documents(spec: str | Path, config=None) -> list[Document]:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"{p}: not a JSON file ({exc})") from exc
         recs = data if isinstance(data, list) else [data]
-        return add_actors([document_from_record(r, i + 1) for i, r in enumerate(recs)])
+        return add_actors([document_from_record(r, i + 1, f"{p}" if len(recs) == 1 else f"{p}[{i}]")
+                           for i, r in enumerate(recs)])
     return _annotate([p], config)
 
 

@@ -24,7 +24,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from .errors import InputError
+from .errors import InputError, display_path
 from .htmlpage import CONTENT_TAGS, has_content_element, is_boilerplate, is_copyright, page_metadata
 
 MAX_RUN_WITHOUT_SPACE = 5000
@@ -182,6 +182,7 @@ def decode_bytes(data: bytes, name: str = "<input>") -> tuple[str, str]:
     >>> decode_bytes("미국".encode("cp949"))
     ('미국', 'euc-kr')
     """
+    name = display_path(name)
     if data.startswith(b"\xef\xbb\xbf"):
         enc, body = "utf-8-sig", data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -191,8 +192,12 @@ def decode_bytes(data: bytes, name: str = "<input>") -> tuple[str, str]:
             raise InputError(f"{name}: has a UTF-16 byte-order mark but is not valid UTF-16 ({exc.reason})") from None
     else:
         enc, body = None, data
-    if b"\x00" in body[:65536]:
-        raise InputError(f"{name}: binary file (contains NUL bytes); expected UTF-8 or CP949 text")
+        utf16 = _utf16_without_bom(body)
+        if utf16 is not None:
+            return utf16
+    nul = body.find(b"\x00")  # anywhere in the file, not only in the first 64 KiB
+    if nul >= 0:
+        raise InputError(f"{name}: binary file (NUL byte at offset {nul:,}); expected UTF-8, UTF-16 or CP949 text")
     if enc is None:
         try:
             text = body.decode("utf-8")
@@ -217,6 +222,39 @@ def decode_bytes(data: bytes, name: str = "<input>") -> tuple[str, str]:
     if controls > max(8, len(text[:65536]) // 100):
         raise InputError(f"{name}: binary file ({controls} control characters in the first 64 KiB); expected text")
     return text, enc
+
+
+def _utf16_without_bom(body: bytes) -> tuple[str, str] | None:
+    """UTF-16 text without a byte-order mark, told from binary data by what it decodes to.
+
+    Only tried when the bytes hold NULs (ASCII in UTF-16 has one per character).  The
+    decoding wins whose characters are mostly plausible prose (Hangul, ASCII, common
+    punctuation and spaces) and has no control characters.
+    """
+    head = body[:65536]
+    if len(body) < 2 or len(body) % 2 or b"\x00" not in head:
+        return None
+    best = None
+    for enc in ("utf-16-le", "utf-16-be"):
+        try:
+            text = head.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if not text or any(ord(c) < 32 and c not in "\t\n\r\f" for c in text):
+            continue
+        plausible = sum(1 for c in text if c.isascii() or "\uac00" <= c <= "\ud7a3" or c in _PLAUSIBLE)
+        share = plausible / len(text)
+        if share >= 0.9 and (best is None or share > best[0]):
+            best = (share, enc)
+    if best is None:
+        return None
+    try:
+        return body.decode(best[1]), best[1]
+    except UnicodeDecodeError:
+        return None
+
+
+_PLAUSIBLE = frozenset("\u3000·‘’“”…「」『』《》〈〉、。，．？！（）ㆍ○●□■※▶–—")
 
 
 def looks_like_html(text: str, name: str = "") -> bool:
@@ -299,17 +337,22 @@ class _HTMLText(HTMLParser):
         # data is a verbatim slice of the source at this offset
         self.b.copy(start, start + len(data))
 
+    def _ref_end(self, at: int, length: int) -> int:
+        # the reference "&name" or "&#name" spans `length` characters, plus its ';' when it has one
+        end = at + length
+        return end + 1 if self.b.source[end:end + 1] == ";" else end
+
     def handle_entityref(self, name):
         if not self._hidden():
             ch = html.unescape(f"&{name};")
             at = self._offset()
-            self.b.insert(ch, at, at + len(name) + 2)
+            self.b.insert(ch, at, self._ref_end(at, len(name) + 1))
 
     def handle_charref(self, name):
         if not self._hidden():
             ch = html.unescape(f"&#{name};")
             at = self._offset()
-            self.b.insert(ch, at, at + len(name) + 3)
+            self.b.insert(ch, at, self._ref_end(at, len(name) + 2))
 
 
 def html_to_text(source: str, boilerplate: bool = True) -> tuple[str, OffsetMap]:
@@ -490,7 +533,9 @@ def relayout(text: str) -> tuple[str, OffsetMap, tuple[Block, ...], str]:
                 cur_start = b.n
                 b.copy(start + lead, content_end)
             else:
-                if prev_raw.endswith((" ", "\u3000")):
+                if lead == 1 and not prev_raw.endswith((" ", "\u3000")):
+                    lead = 0  # the space that starts this line is the one between the words: keep it
+                elif prev_raw.endswith((" ", "\u3000")):
                     b.insert(" ", start - 1)
                 elif _ends_sentence(prev_raw) and s[:1].isalnum():
                     b.insert(" ", start - 1)
@@ -521,6 +566,7 @@ def relayout(text: str) -> tuple[str, OffsetMap, tuple[Block, ...], str]:
 
 def repair_text(raw: str, encoding: str = "utf-8", name: str = "") -> RepairedText:
     """Repair decoded text: HTML reduction, character normalization, paragraph re-flow."""
+    name = display_path(name) if name else name
     maps: list[OffsetMap] = []
     text = raw
     layout_hint = None

@@ -109,13 +109,14 @@ class Morphemes(Sequence):
         if self._cache is None:
             b = self._base
             self._cache = tuple([Morpheme(t.form, t.tag, t.start + b, t.start + t.len + b) for t in self._tokens])
+            self._tokens = None  # Kiwi's token objects are large: keep only the morphemes (100k-line files)
         return self._cache
 
     def __getitem__(self, i):
         return self._materialize()[i]
 
     def __len__(self) -> int:
-        return len(self._tokens)
+        return len(self._cache) if self._cache is not None else len(self._tokens)
 
     def __iter__(self):
         return iter(self._materialize())

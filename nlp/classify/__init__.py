@@ -22,7 +22,7 @@ import importlib
 import json
 from pathlib import Path
 
-from ..errors import ModelError
+from ..errors import ExtraMissing, ModelError
 from .base import MODEL_FILE, TASKS, SentenceClassifier, SentenceItem, read_model_json, task_labels
 
 BACKENDS: dict[str, str] = {
@@ -48,8 +48,8 @@ def backend_class(name: str) -> type[SentenceClassifier]:
         raise ModelError(f"unknown classifier backend {name!r}; known: {', '.join(BACKENDS)}") from None
     try:
         return getattr(importlib.import_module(module), cls)
-    except ImportError as exc:
-        raise ModelError(f"backend {name!r} cannot be imported ({exc}); install its extra dependencies") from None
+    except ImportError as exc:  # the one case a stage may be "not installed" rather than an error
+        raise ExtraMissing(f"backend {name!r} cannot be imported ({exc}); install its extra dependencies") from None
 
 
 def model_backend(path: str | Path) -> str | None:

@@ -335,8 +335,12 @@ class LinearClassifier(SentenceClassifier):
             clf.idf_, clf.coef_, clf.intercept_ = arrays["idf"], arrays["coef"], arrays["intercept"]
             clf.features_ = list(meta["features"])
             clf.thresholds_ = np.asarray(meta["thresholds"], dtype=float)
-        except (KeyError, TypeError) as exc:
-            raise ModelError(f"{path}: incomplete linear model ({exc})") from None
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"{path}: incomplete linear model ({type(exc).__name__}: {exc})") from None
+        bad = next((f for f in clf.features_ if not isinstance(f, str)), None)
+        if bad is not None:
+            raise ModelError(f"{path / 'model.json'}: 'features' must be a list of strings, found "
+                             f"{type(bad).__name__} {bad!r:.40}")
         n, L = len(clf.features_), len(clf.labels)
         if clf.coef_.shape != (n, L) or clf.idf_.shape != (n,) or clf.intercept_.shape != (L,) \
                 or clf.thresholds_.shape != (L,):

@@ -1,7 +1,9 @@
 """Command line: each command is a thin wrapper over a library function.
 
 Errors a user can cause become one line on stderr and a non-zero exit code;
-with several inputs a bad one is reported and the others still run.
+with several inputs a bad one is reported and the others still run.  Exit codes:
+0 finished, 1 finished with error records, 2 usage error, 3 input/output or
+environment failure, 130 interrupted (:mod:`nlp.cli.common`).
 """
 
 from __future__ import annotations
@@ -9,11 +11,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import AnalyzerError
-from .common import EXIT_DOC_ERRORS, EXIT_OK, EXIT_USAGE, err, with_option_hint
+from ..errors import AnalyzerError, ModelError, OutputError, os_error_line
+from .common import EXIT_DOC_ERRORS, EXIT_INTERRUPTED, EXIT_IO, EXIT_OK, EXIT_USAGE, err, with_option_hint
 
 _err = err
-__all__ = ["EXIT_DOC_ERRORS", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+__all__ = ["EXIT_DOC_ERRORS", "EXIT_INTERRUPTED", "EXIT_IO", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 # --------------------------------------------------------------------------- parser
 
@@ -41,14 +43,23 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return args.func(args)
+    except (OutputError, ModelError) as exc:
+        _err(with_option_hint(str(exc)))
+        return EXIT_IO
     except AnalyzerError as exc:
         _err(with_option_hint(str(exc)))
         return EXIT_USAGE
     except KeyboardInterrupt:
         _err("interrupted")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # permission, disk full, a vanished file: one line with the path and the cause
+        _err(os_error_line(exc))
+        return EXIT_IO
+    except MemoryError:
+        _err("out of memory")
+        return EXIT_IO
 
 
 if __name__ == "__main__":  # pragma: no cover

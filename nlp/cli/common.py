@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
-EXIT_OK, EXIT_DOC_ERRORS, EXIT_USAGE = 0, 1, 2
+# exit codes (README "Exit codes", docs/guarantees.md): distinct, one meaning each
+EXIT_OK = 0            # finished; every record is an ok record
+EXIT_DOC_ERRORS = 1    # finished; some records are error records (each reported)
+EXIT_USAGE = 2         # usage error: bad options, bad configuration or input format, refused by a check
+EXIT_IO = 3            # input/output or environment failure: permission, disk full, busy folder, dead worker,
+                       # a model that cannot load
+EXIT_INTERRUPTED = 130  # interrupted (Ctrl-C / SIGINT)
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def terminal_safe(text: object) -> str:
+    r"""Text with control characters (escape sequences, newlines, NUL) shown as escapes, for a terminal line.
+
+    >>> terminal_safe("미국\x1b[31m\n")
+    '미국\\x1b[31m\\n'
+    """
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
 
 
 def err(msg: str) -> None:
-    """Print one error line on stderr (newlines in the message are flattened)."""
-    flat = " ".join(str(msg).split("\n"))
-    print(f"kdiscourse: error: {flat}", file=sys.stderr)
+    """Print one error line on stderr (newlines and other control characters shown as escapes)."""
+    print(f"kdiscourse: error: {terminal_safe(msg)}", file=sys.stderr)
 
 
 def split_list(values: list[str] | None) -> list[str] | None:

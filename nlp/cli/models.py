@@ -47,7 +47,7 @@ def _render(results: list[dict], fmt: str) -> str:
     from ..evaluate import render_table, to_csv_rows
 
     if fmt == "json":
-        return json.dumps(results if len(results) != 1 else results[0], ensure_ascii=False, indent=2) + "\n"
+        return json.dumps(results if len(results) != 1 else results[0], ensure_ascii=False, indent=2, allow_nan=False) + "\n"
     if fmt == "csv":
         fields, rows = to_csv_rows(results)
         buf = io.StringIO()

@@ -6,16 +6,16 @@ import json
 import sys
 from collections.abc import Iterator
 
-from .common import EXIT_DOC_ERRORS, EXIT_OK, add_pipeline_options, err, pipeline_config
+from .common import EXIT_DOC_ERRORS, EXIT_OK, add_pipeline_options, err, pipeline_config, terminal_safe
 
 
 def _iter_inputs(paths: list[str]) -> Iterator:
-    from ..pipeline import document_from_bytes, document_from_path
+    from ..inputs import document_from_path, document_from_stream
 
     for i, p in enumerate(paths):
-        if p == "-":
-            data = sys.stdin.buffer.read()
-            yield document_from_bytes(data, "stdin" if paths.count("-") == 1 else f"stdin-{i}", "<stdin>")
+        if p == "-":  # the size limit holds for pipes too; a closed stdin is an error record
+            stream = getattr(sys.stdin, "buffer", None) if sys.stdin is not None else None
+            yield document_from_stream(stream, "stdin" if paths.count("-") == 1 else f"stdin-{i}", "<stdin>")
         else:
             yield document_from_path(p)
 
@@ -24,12 +24,13 @@ def _render_text(doc, pipeline, out) -> None:
     from ..labels import korean_name
 
     src = doc.source
-    head = f"== {doc.id}"
+    t = terminal_safe  # document-derived text never reaches the terminal with escape sequences in it
+    head = f"== {t(doc.id)}"
     if src.path:
-        head += f"  ({src.path}; {src.encoding or '?'}; {src.layout or '?'})"
+        head += f"  ({t(src.path)}; {src.encoding or '?'}; {src.layout or '?'})"
     print(head, file=out)
     if not doc.ok:
-        print(f"   ERROR: {doc.error}", file=out)
+        print(f"   ERROR: {t(doc.error)}", file=out)
         return
     n_par = sum(1 for p in doc.paragraphs if p[2] == "paragraph")
     print(f"   {len(doc.sentences)} sentences, {n_par} paragraphs, {len(doc.mentions)} actor mentions; "
@@ -40,7 +41,7 @@ def _render_text(doc, pipeline, out) -> None:
     for m in doc.mentions:
         by_sent.setdefault(m.sentence, []).append(m)
     for s in doc.sentences:
-        print(f"[{s.index:>3}] {s.text}", file=out)
+        print(f"[{s.index:>3}] {t(s.text)}", file=out)
         parts = []
         if "dimensions" in doc.stages:
             parts.append("dims: " + (", ".join(f"{d}({korean_name(d)})" for d in s.dimensions) or "-"))
@@ -48,12 +49,12 @@ def _render_text(doc, pipeline, out) -> None:
             parts.append("frames: " + (", ".join(f"{f}({korean_name(f)})" for f in s.frames) or "-"))
         if "actors" in doc.stages:
             ms = by_sent.get(s.index, [])
-            parts.append("actors: " + (", ".join(f"{m.text}->{m.actor}/{m.type}/{m.bloc}" for m in ms) or "-"))
+            parts.append("actors: " + (", ".join(t(f"{m.text}->{m.actor}/{m.type}/{m.bloc}") for m in ms) or "-"))
         if parts:
             print("      " + " | ".join(parts), file=out)
         if s.explanations:
             for label, cues in s.explanations.items():
-                print(f"        why {label}: {'; '.join(cues)}", file=out)
+                print(f"        why {label}: {t('; '.join(cues))}", file=out)
 
 
 def cmd_tag(args) -> int:

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 
-from ..errors import UsageError
+from ..errors import OutputError, UsageError
 from ..pipeline import Pipeline
 from .common import ENGINES
 from .shards import ShardTask
@@ -47,30 +47,67 @@ class _InlineEngine(_Engine):
             yield annotate_shard(t, config, self.pipeline)
 
 
+def _dead_worker(task: ShardTask, cause: object) -> OutputError:
+    last = task.first + len(task.records) - 1
+    return OutputError(f"shard {task.index} (records {task.first}-{last}): the worker process died twice ({cause}; "
+                       "killed, or out of memory?); the shards written so far are kept, run again to resume")
+
+
 class _ProcessEngine(_Engine):
     def __init__(self, workers: int, kiwi_threads: int | None) -> None:
+        self.workers = workers
+        self.kiwi_threads = kiwi_threads
+        self.pool = self._new_pool(workers)
+
+    def _new_pool(self, workers: int):
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        self.workers = workers
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                        initializer=_init_process_worker, initargs=(os.getpid(), kiwi_threads))
+        return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                   initializer=_init_process_worker, initargs=(os.getpid(), self.kiwi_threads))
 
     def run(self, tasks, config):
+        """Results as shards finish; a shard whose worker died is retried once, alone, then reported."""
         from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
 
-        pending = set()
+        pending: dict = {}
         window = self.workers + 1
-        for t in tasks:
-            pending.add(self.pool.submit(annotate_shard, t, config))
-            if len(pending) >= window:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
-                    yield f.result()
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+
+        def harvest(block_all: bool):
+            done, _ = wait(list(pending), return_when="ALL_COMPLETED" if block_all else FIRST_COMPLETED)
+            broken = []
             for f in done:
-                yield f.result()
+                task = pending.pop(f)
+                try:
+                    yield f.result()
+                except BrokenProcessPool:
+                    broken.append(task)
+            if broken:
+                # the pool is unusable: collect what the other in-flight shards did, then retry each lost one
+                # alone in a fresh pool, so a shard that kills its worker again is the one reported
+                for f in list(pending):
+                    task = pending.pop(f)
+                    try:
+                        yield f.result()
+                    except BrokenProcessPool:
+                        broken.append(task)
+                for task in sorted(broken, key=lambda t: t.index):
+                    self.pool.shutdown(wait=True, cancel_futures=True)
+                    self.pool = self._new_pool(self.workers)
+                    try:
+                        yield self.pool.submit(annotate_shard, task, config).result()
+                    except BrokenProcessPool as exc:
+                        raise _dead_worker(task, exc) from None
+                self.pool.shutdown(wait=True, cancel_futures=True)
+                self.pool = self._new_pool(self.workers)
+
+        for t in tasks:
+            pending[self.pool.submit(annotate_shard, t, config)] = t
+            if len(pending) >= window:
+                yield from harvest(False)
+        while pending:
+            yield from harvest(False)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -105,17 +142,29 @@ class _DaskEngine(_Engine):
 
         ac = as_completed()
         inflight = 0
+        by_key = {}
+
+        def result(fut):
+            try:
+                return fut.result()
+            except Exception as exc:  # KilledWorker: the shard's worker died on both tries (retries=1)
+                if type(exc).__name__ == "KilledWorker":
+                    raise _dead_worker(by_key[fut.key], type(exc).__name__) from None
+                raise
+
         for t in tasks:
-            ac.add(self.client.submit(annotate_shard, t, config, key=f"kdiscourse-shard-{t.index}-{t.digest[:16]}",
-                                      pure=False, retries=1))
+            fut = self.client.submit(annotate_shard, t, config, key=f"kdiscourse-shard-{t.index}-{t.digest[:16]}",
+                                     pure=False, retries=1)
+            by_key[fut.key] = t
+            ac.add(fut)
             inflight += 1
             if inflight >= self.window:
                 fut = next(ac)
                 inflight -= 1
-                yield fut.result()
+                yield result(fut)
                 fut.release()
         for fut in ac:
-            yield fut.result()
+            yield result(fut)
             fut.release()
 
     def close(self) -> None:

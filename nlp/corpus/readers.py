@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
-from ..inputs import MAX_INPUT_BYTES
+from ..inputs import MAX_INPUT_BYTES, read_file_bytes
 from .common import DEFAULT_GLOBS, INPUT_FORMATS
 
 if TYPE_CHECKING:  # pandas is imported where it is used, so `tag` never loads it
@@ -70,7 +70,7 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):
-        return None if math.isnan(value) else value
+        return value if math.isfinite(value) else None  # NaN and infinities are not JSON
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -245,7 +245,7 @@ def directory_input(root: str | Path, globs: Iterable[str] = DEFAULT_GLOBS, path
         found: dict[str, Path] = {}
         for g in globs:
             for p in root.glob(g):
-                if p.is_file() or p.is_symlink():
+                if p.is_symlink() or not p.is_dir():  # special files too: they become error rows
                     rel = p.relative_to(root).as_posix()
                     found[rel] = p
         return sorted(found.items())
@@ -256,15 +256,10 @@ def directory_input(root: str | Path, globs: Iterable[str] = DEFAULT_GLOBS, path
             if pattern:
                 m = pattern.search(rel)
                 meta.update({k: (m.group(k) if m else None) for k in pattern.groupindex})
-            try:
-                size = p.stat().st_size
-                if size > max_bytes:
-                    yield Record(i, rel, None, rel, meta,
-                                 f"{rel}: {size:,} bytes is over the {max_bytes:,}-byte limit for one document")
-                    continue
-                data = p.read_bytes()
-            except OSError as exc:
-                yield Record(i, rel, None, rel, meta, f"{rel}: cannot read ({exc.strerror or exc})")
+            try:  # FIFOs, devices and links to them are error rows, never opened (a FIFO would block)
+                data = read_file_bytes(p, max_bytes, name=rel)
+            except InputError as exc:
+                yield Record(i, rel, None, rel, meta, str(exc))
                 continue
             yield Record(i, rel, data, rel, meta)
 

@@ -17,6 +17,7 @@ from ..inputs import MAX_INPUT_BYTES
 from ..pipeline import Pipeline
 from .common import DEFAULT_SHARD_BYTES, DEFAULT_SHARD_SIZE, FORMATS, MANIFEST, MANIFEST_VERSION, TABLES, IntegrityError
 from .engines import _make_engine
+from .lock import LOCK_FILE, folder_lock
 from .readers import CorpusInput, Record
 from .shards import ShardTask, iter_shards
 from .store import (
@@ -113,11 +114,18 @@ def annotate_corpus(source: CorpusInput, out_dir: str | Path, *, engine: str = "
                          profile_status)
     settings["pipeline"] = pipeline.config
 
+    with folder_lock(out):  # one writer per output folder, for the whole run
+        return _locked_run(source, out, overwrite, settings, config, pipeline, engine, workers, scheduler,
+                           kiwi_threads, progress, progress_file, shard_size, shard_bytes, out_format, t0)
+
+
+def _locked_run(source, out, overwrite, settings, config, pipeline, engine, workers, scheduler, kiwi_threads,
+                progress, progress_file, shard_size, shard_bytes, out_format, t0) -> RunSummary:
     if overwrite and out.is_dir():
         _clear_output(out)  # the manifest, shard files and temporary files of a run; nothing else
     manifest = read_manifest(out) if out.exists() else None
     if manifest is None:
-        if out.exists() and any(p.name not in TABLES for p in out.iterdir()) and not overwrite:
+        if out.exists() and any(p.name not in (*TABLES, LOCK_FILE) for p in out.iterdir()) and not overwrite:
             raise UsageError(f"{out}: folder exists, is not empty and has no {MANIFEST}; choose a new or empty folder")
         out.mkdir(parents=True, exist_ok=True)
         for t in TABLES:

@@ -37,7 +37,7 @@ def read_manifest(out_dir: str | Path) -> dict | None:
 
 
 def _write_manifest(out_dir: Path, manifest: dict) -> None:
-    data = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=False).encode("utf-8") + b"\n"
+    data = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=False, allow_nan=False).encode("utf-8") + b"\n"
     p = out_dir / MANIFEST
     if p.exists() and p.read_bytes() == data:
         return
@@ -103,8 +103,29 @@ def _read_table_file(path: Path, out_format: str, columns: list[str] | None = No
     return arrow_to_pandas(pq.read_table(path, columns=columns))
 
 
-def read_table(out_dir: str | Path, table: str = "documents", columns: list[str] | None = None) -> pd.DataFrame:
+def check_complete(out_dir: str | Path, manifest: dict) -> None:
+    """Refuse an output folder whose run has not finished (killed, still running, or failed).
+
+    Its tables hold only the shards written so far, so any aggregate of them would
+    silently describe part of the corpus.
+    """
+    if manifest.get("status") == "complete":
+        return
+    from .lock import LOCK_FILE, lock_holder
+
+    shards = manifest.get("shards") or []
+    done = sum(int(s.get("records", 0)) for s in shards if isinstance(s, dict))
+    holder = f"; last writer: {lock_holder(out_dir)}" if (Path(out_dir) / LOCK_FILE).exists() else ""
+    raise IntegrityError(f"{out_dir}: the run is incomplete (status {manifest.get('status')!r}, {len(shards)} shards "
+                         f"with {done:,} records written so far{holder}); run annotate again with the same "
+                         "input and output to finish it")
+
+
+def read_table(out_dir: str | Path, table: str = "documents", columns: list[str] | None = None,
+               partial: bool = False) -> pd.DataFrame:
     """One output table as a DataFrame, shards concatenated in input order.
+
+    An incomplete run (see :func:`check_complete`) is refused unless ``partial`` is true.
 
     >>> read_table("/nonexistent")
     Traceback (most recent call last):
@@ -118,6 +139,8 @@ def read_table(out_dir: str | Path, table: str = "documents", columns: list[str]
     manifest = read_manifest(out) if out.is_dir() else None
     if manifest is None:
         raise IntegrityError(f"{out}: no {MANIFEST}; not a kdiscourse output folder")
+    if not partial:
+        check_complete(out, manifest)
     fmt = manifest["settings"]["format"]
     parts = [_read_table_file(shard_path(out, table, s["index"], fmt), fmt, columns)
              for s in sorted(manifest["shards"], key=lambda s: s["index"])]

@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -43,8 +44,17 @@ MAX_REF_LINKS = 6
 
 
 def e(value: object) -> str:
-    """Escape any value for HTML text or a quoted attribute."""
+    """Escape any value, whatever its type, for HTML text or a quoted attribute."""
     return html.escape(str(value), quote=True)
+
+
+def anchor(value: object) -> str:
+    """A fragment id for a sentence: only ``[A-Za-z0-9_-]`` survive, so it is safe in ``id`` and in ``href="#…"``.
+
+    >>> anchor(3), anchor('1" onmouseover="x')
+    ('s3', 's1__onmouseover__x')
+    """
+    return "s" + re.sub(r"[^A-Za-z0-9_-]", "_", str(value))
 
 
 def _bloc_color(bloc: str) -> str:
@@ -132,8 +142,8 @@ def _text_section(doc: Document, cmp: Comparison) -> str:
         bars = "".join(f'<i style="background:{DIMENSION_COLORS.get(d, "#555")}" title="{e(d)}"></i>'
                        for d in s.dimensions) or '<i class="empty"></i>'
         rows.append(
-            f'<div class="sent" id="s{s.index}"><span class="bars">{bars}</span>'
-            f'<a class="idx" href="#s{s.index}">{s.index}</a>'
+            f'<div class="sent" id="{anchor(s.index)}"><span class="bars">{bars}</span>'
+            f'<a class="idx" href="#{anchor(s.index)}">{e(s.index)}</a>'
             f'<div class="body"><p class="stext">{_render_sentence_text(s, by_sent.get(s.index, ()))}</p>'
             f'<div class="labels">{_chips(s, layers)}</div></div></div>')
     if not doc.sentences:
@@ -219,7 +229,7 @@ def _component_detail_ko(cmp: Comparison, name: str) -> str:
 
 def _sentence_links(cmp: Comparison, keys) -> str:
     doc = cmp.document
-    links = [f'<a href="#s{k[1]}">{k[1]}</a>' if doc.single_document else e(doc.key_json(k))
+    links = [f'<a href="#{anchor(k[1])}">{e(k[1])}</a>' if doc.single_document else e(doc.key_json(k))
              for k in keys[:MAX_LINKS]]
     more = f" +{len(keys) - MAX_LINKS}" if len(keys) > MAX_LINKS else ""
     return ", ".join(links) + more
@@ -313,7 +323,7 @@ def _network_svg(graph, width: int = 520, max_actors: int = 14) -> str:
         color = _bloc_color(graph.nodes[a].get("bloc", ""))
         parts.append(f'<line x1="{ax + 6}" y1="{ay[a]:.1f}" x2="{fx - 6}" y2="{fy[f]:.1f}" stroke="{color}" '
                      f'stroke-opacity="{0.25 + 0.6 * w / wmax:.2f}" stroke-width="{1 + 5 * w / wmax:.1f}">'
-                     f'<title>{e(graph.nodes[a]["label"])} – {e(graph.nodes[f]["label"])}: {w}문장 '
+                     f'<title>{e(graph.nodes[a]["label"])} – {e(graph.nodes[f]["label"])}: {e(w)}문장 '
                      f'({e(d.get("sentences", ""))})</title></line>')
     for n in actors:
         d = graph.nodes[n]
@@ -336,7 +346,7 @@ def _network_section(cmp: Comparison, graph) -> str:
     _nodes, edges = network_rows(graph)
     rows = "".join(
         f'<tr><td>{e(graph.nodes[x["Source"]]["label"])}</td><td>{e(graph.nodes[x["Target"]]["label"])}</td>'
-        f'<td class="num">{x["Weight"]}</td><td>{_sentence_links(cmp, _keys(cmp, x["sentences"]))}</td></tr>'
+        f'<td class="num">{e(x["Weight"])}</td><td>{_sentence_links(cmp, _keys(cmp, x["sentences"]))}</td></tr>'
         for x in edges[:20])
     more = (f'<p class="note">나머지 연결 {len(edges) - 20}개는 GraphML/CSV 내보내기에 있습니다.</p>'
             if len(edges) > 20 else "")
