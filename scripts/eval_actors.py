@@ -19,7 +19,10 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_ESSAY = REPO.parent / "shared" / "seeds" / "000_a2316ee7125e2d43.txt"
+_ESSAY_NAME = Path("shared") / "seeds" / "000_a2316ee7125e2d43.txt"
+# the main checkout sits next to shared/, a worktree one level deeper
+DEFAULT_ESSAY = next((p / _ESSAY_NAME for p in (REPO.parent, REPO.parent.parent) if (p / _ESSAY_NAME).exists()),
+                     REPO.parent / _ESSAY_NAME)
 _MARK = re.compile(r"\[([^\[\]|]+)\|([^\[\]|]+)\]")
 
 
