@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from ..document import Morpheme
@@ -45,6 +45,20 @@ class _Cand:
     actors: tuple[str, ...]  # empty: a blocker
     rule: str
     conds: tuple[tuple[str, str], ...] = ()  # (condition, actor) alternatives for context-dependent names
+
+
+@dataclass
+class Scope:
+    """What the paragraph and the document have named before the current sentence.
+
+    ``paragraph_blocs``: blocs of state and agency mentions of the paragraph (last one
+    last); ``paragraph_actors`` / ``document_actors``: ids named explicitly (not through
+    context) in the paragraph / document, last one last.
+    """
+
+    paragraph_blocs: list[str] = field(default_factory=list)
+    paragraph_actors: list[str] = field(default_factory=list)
+    document_actors: list[str] = field(default_factory=list)
 
 
 @lru_cache(maxsize=1)
@@ -274,12 +288,18 @@ class ActorResolver:
         return False
 
     def resolve_sentence(self, text: str, morphs: Sequence[Morpheme], context_blocs: list[str],
-                         ) -> list[tuple[int, int, str, str]]:
+                         scope: Scope | None = None) -> list[tuple[int, int, str, str]]:
         """Mentions ``(start, end, actor, rule)`` of one sentence.
 
         ``context_blocs`` holds the blocs of state-like mentions of the previous sentence
-        (last one last), for context-dependent names.
+        (last one last), for context-dependent names; ``scope`` what the paragraph and
+        the document named before.
         """
+        return self.resolve(text, morphs, context_blocs, scope)[0]
+
+    def resolve(self, text: str, morphs: Sequence[Morpheme], context_blocs: list[str], scope: Scope | None = None,
+                ) -> tuple[list[tuple[int, int, str, str]], list[tuple[int, int]]]:
+        """Like :meth:`resolve_sentence`, also returning the spans of blocker names."""
         cands = [c for c in self.candidates(text, morphs) if not self._reject(text, c, morphs)]
         for k, c in enumerate(cands):
             end = self._bracket_extend(text, c)
@@ -294,6 +314,7 @@ class ActorResolver:
                 pos = c.end
         chosen = self._absorb_states(text, chosen)
         out: list[tuple[int, int, str, str]] = []
+        blocked = [(c.start, c.end) for c in chosen if c.rule == "blocker"]
         sentence_blocs: list[tuple[int, str]] = []
         pending: list[_Cand] = []
         for c in chosen:
@@ -311,16 +332,26 @@ class ActorResolver:
             if self.nested:
                 out.extend(self._nested(text, morphs, c))
         for c in pending:
-            actor = self._by_context(text, c, sentence_blocs, context_blocs)
+            actor = self._by_context(text, c, sentence_blocs, context_blocs, scope)
             if actor:
-                out.append((c.start, c.end, actor, "lexicon:ctx"))
+                out.append((c.start, c.end, actor, c.rule if c.actors and actor == c.actors[0] else "lexicon:ctx"))
             elif c.actors:
                 out.extend((c.start, c.end, a, c.rule) for a in c.actors)
+            else:
+                blocked.append((c.start, c.end))  # a conditional name whose condition failed
         out.sort(key=lambda x: (x[0], x[1]))
-        return out
+        return out, blocked
 
     def _by_context(self, text: str, c: _Cand, sentence_blocs: list[tuple[int, str]],
-                    context_blocs: list[str]) -> str | None:
+                    context_blocs: list[str], scope: Scope | None = None) -> str | None:
+        """The actor a context-dependent name takes, or None.
+
+        Nearest evidence first: a state named earlier in the sentence, in the previous
+        sentence, later in the sentence; then an explicit mention of one of the
+        candidate actors earlier in the paragraph, a state named earlier in the
+        paragraph, an explicit mention earlier in the document.  A name with a default
+        actor (bare 외교부 -> KR_MOFA) keeps it when the nearest state is the default's.
+        """
         conds = dict(c.conds)
         if "regulation" in conds:
             window = text[c.start:c.end + 40]
@@ -328,15 +359,30 @@ class ActorResolver:
                     text.startswith(x, c.end) for x in self.regulatory_suffixes):
                 return conds["regulation"]
             return None
-        before = [b for s, b in sentence_blocs if s < c.start and b in conds]
+        default = c.actors[0] if c.actors else None
+        by_bloc = dict(conds)
+        if default in self.lexicon.actors:
+            by_bloc.setdefault(self.lexicon.actors[default].bloc, default)
+        before = [b for s, b in sentence_blocs if s < c.start and b in by_bloc]
         if before:
-            return conds[before[-1]]
-        prev = [b for b in context_blocs if b in conds]
+            return by_bloc[before[-1]]
+        prev = [b for b in context_blocs if b in by_bloc]
         if prev:
-            return conds[prev[-1]]
-        after = [b for s, b in sentence_blocs if s > c.start and b in conds]
+            return by_bloc[prev[-1]]
+        after = [b for s, b in sentence_blocs if s > c.start and b in by_bloc]
         if after:
-            return conds[after[0]]
+            return by_bloc[after[0]]
+        if scope is not None:
+            ids = set(by_bloc.values())
+            named = [a for a in scope.paragraph_actors if a in ids]
+            if named:
+                return named[-1]
+            para = [b for b in scope.paragraph_blocs if b in by_bloc]
+            if para:
+                return by_bloc[para[-1]]
+            named = [a for a in scope.document_actors if a in ids]
+            if named:
+                return named[-1]
         return None
 
     def _bracket_extend(self, text: str, c: _Cand) -> int:

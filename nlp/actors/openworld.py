@@ -1,0 +1,580 @@
+"""Names the lexicon has never seen, and in-document coreference (issue 12.2, 12.3).
+
+Everything works on Kiwi morphemes grouped into words (runs of morphemes with no
+gap and no punctuation between them); offsets come from the morphemes, never from
+searching the text for a surface string.  Cue words are data
+(``models/actor_cues.tsv``, the open-world kinds).
+
+Rules (``Mention.rule``):
+
+- ``open:person``: a name before a title (김철수 장관, 리처드 스미스 의원), optionally
+  with an organisation or state between (김철수 과기정통부 장관, 지나 러몬도 미국
+  상무장관).  A one-word name must be Korean (2-3 syllables starting with a surname);
+  a foreign name needs two words.  The span is the name only.
+- ``open:org``: a word ending in an organisation suffix (…위원회, …진흥원, …테크, …랩스,
+  …부/청/처 when compound or a proper noun; …성 only right after a state name).
+- ``open:company``: a proper-noun-like word right after a company noun
+  (중국 AI 스타트업 즈후아는).
+- ``open:local``: a Korean local government (수원시, 양평군, 경기도);
+  ``open:us-state``: 텍사스주, 캘리포니아 주.
+- ``coref:abbrev``: an acronym defined in brackets after a name (…연구원(FTPI)) and then
+  used alone; ``coref:surname``: 김 대표 / 러몬도 장관 after the full name;
+  ``coref:short``: a name without its 한국/국립/국가 prefix after the full name.
+
+Generated ids are ``~<type>:<name>`` (name with spaces as ``_``): lexicon ids are
+UPPER_SNAKE, so the two can never be confused, and the same name gives the same id
+in every document.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from ..document import Morpheme
+from ..lexicon import ActorCues, Lexicon
+
+_NOMINAL = frozenset(("NNG", "NNP", "SL", "SN", "SH", "XPN", "XSN", "NP"))
+_ACRONYM = re.compile(r"[A-Z][A-Za-z0-9&.-]{1,11}")
+_HANGUL = re.compile(r"[가-힣]+")
+_NAME_CHARS = re.compile(r"[가-힣A-Za-z0-9&.·-]+")
+
+
+class Found(NamedTuple):
+    """One mention: span, actor id, type, bloc, rule and whether the lexicon knows the id."""
+
+    start: int
+    end: int
+    actor: str
+    type: str
+    bloc: str
+    rule: str
+    known: bool = True
+
+
+@dataclass
+class _Word:
+    start: int
+    end: int
+    morphs: tuple[Morpheme, ...]
+    nom: int  # morphemes [0, nom) are the nominal part
+
+    @property
+    def nom_end(self) -> int:
+        return self.morphs[self.nom - 1].end if self.nom else self.start
+
+    @property
+    def bare(self) -> bool:
+        return self.nom == len(self.morphs)
+
+    @property
+    def particles_only(self) -> bool:
+        return all(m.tag.startswith("J") for m in self.morphs[self.nom:])
+
+
+@dataclass
+class Memory:
+    """What one document has named so far (for coreference)."""
+
+    acronyms: dict[str, Found] = field(default_factory=dict)
+    surnames: dict[str, Found | None] = field(default_factory=dict)  # None: two people share it
+    shorts: dict[str, Found] = field(default_factory=dict)
+    first: dict[str, Found] = field(default_factory=dict)  # generated id -> its first mention
+
+
+def generated_id(atype: str, name: str) -> str:
+    """The id of a name the lexicon does not list: ``~<type>:<name>``.
+
+    >>> generated_id("person", "지나  러몬도")
+    '~person:지나_러몬도'
+    """
+    return f"~{atype}:" + "_".join(unicodedata.normalize("NFC", name).split())
+
+
+def is_generated(actor: str) -> bool:
+    """True for ids made by :func:`generated_id` (never a lexicon id)."""
+    return actor.startswith("~")
+
+
+class OpenWorld:
+    """Finds unlisted persons, organisations and local governments, and resolves
+    in-document coreference (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    lexicon : Lexicon
+        The lexicon (for types and blocs of known mentions and its surfaces).
+    cues : ActorCues
+        Cue words (open-world kinds).
+    """
+
+    def __init__(self, lexicon: Lexicon, cues: ActorCues) -> None:
+        self.lexicon = lexicon
+        self.surfaces = frozenset(s.text for s in lexicon.surfaces)
+        self.surface_actors: dict[str, set[str]] = {}
+        for sf in lexicon.surfaces:
+            self.surface_actors.setdefault(sf.text, set()).add(sf.actor)
+        self.home_bloc = (cues.words("home_bloc") or ("KR",))[0]
+        self.titles = sorted(cues.words("person_title"), key=len, reverse=True)
+        surnames = cues.words("surname")
+        self.surnames1 = frozenset(s for s in surnames if len(s) == 1)
+        self.surnames2 = frozenset(s for s in surnames if len(s) == 2)
+        self.name_stop = frozenset(cues.words("name_stop"))
+        self.company_class = sorted(cues.words("company_class"), key=len, reverse=True)
+        self.generic_latin = frozenset(w.upper() for w in cues.words("generic_latin"))
+        self.org_suffix = sorted(cues.mapping("org_suffix").items(), key=lambda kv: -len(kv[0]))
+        self.org_suffix_after_state = sorted(cues.mapping("org_suffix_after_state").items(),
+                                             key=lambda kv: -len(kv[0]))
+        self.org_stop = frozenset(cues.words("org_stop"))
+        self.org_stop_ends = tuple(sorted(self.org_stop, key=len))
+        self.generic_stem = frozenset(cues.words("org_generic_stem"))
+        self.short_prefixes = cues.words("org_short_prefix")
+        self.local_suffix = sorted(cues.words("local_suffix"), key=len, reverse=True)
+        self.provinces = frozenset(cues.words("province"))
+        self.us_states = frozenset(cues.words("us_state"))
+        self.hereafter = (cues.words("hereafter") or ("이하 ",))[0] + " "
+        self.affiliations = frozenset(cues.words("affiliation"))
+        self.locatives = frozenset(cues.words("locative_particle"))
+        self.analyst_class = tuple(cues.words("analyst_class"))
+        self.abbreviation_blocs = {k: self.lexicon.actors[v].bloc for k, v in cues.mapping("abbreviation").items()
+                                   if v in self.lexicon.actors}
+
+    # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def words(morphs: Sequence[Morpheme]) -> list[_Word]:
+        """Group morphemes into words: no gap and no punctuation between them."""
+        out: list[_Word] = []
+        cur: list[Morpheme] = []
+        for m in morphs:
+            punct = m.tag.startswith("S") and m.tag not in ("SL", "SN", "SH")
+            if cur and (punct or m.start > cur[-1].end):
+                out.append(cur)
+                cur = []
+            if not punct:
+                cur.append(m)
+        if cur:
+            out.append(cur)
+        words = []
+        for ms in out:
+            nom = 0
+            while nom < len(ms) and ms[nom].tag in _NOMINAL:
+                nom += 1
+            words.append(_Word(ms[0].start, max(m.end for m in ms), tuple(ms), nom))
+        return words
+
+    def _actor(self, aid: str) -> tuple[str, str]:
+        a = self.lexicon.actors.get(aid)
+        return (a.type, a.bloc) if a else ("state", "other")
+
+    @staticmethod
+    def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    def _stem_generic(self, forms: list[str]) -> bool:
+        forms = [f for f in forms if f]
+        return not forms or all(f in self.generic_stem or f.upper() in self.generic_latin for f in forms)
+
+    # ------------------------------------------------------------------ main entry
+    def find(self, text: str, morphs: Sequence[Morpheme], known: Sequence[tuple[int, int, str, str]],
+             blocked: Sequence[tuple[int, int]], memory: Memory) -> list[Found]:
+        """All mentions of one sentence: the lexicon's (``known``) plus open-world ones.
+
+        ``blocked`` are spans of blocker names (never mentions); ``memory`` carries the
+        document's names from sentence to sentence and is updated.
+        """
+        out = [Found(s, e, a, *self._actor(a), r, True) for s, e, a, r in known]
+        words = self.words(morphs)
+        if not words:
+            return out
+        taken = [(f.start, f.end) for f in out] + list(blocked)
+        by_end = {f.end: f for f in out}
+        new: list[Found] = []
+
+        def add(f: Found) -> None:
+            first = memory.first.setdefault(f.actor, f) if not f.known else None
+            if first is not None and first is not f:
+                f = f._replace(type=first.type, bloc=first.bloc)
+            new.append(f)
+            taken.append((f.start, f.end))
+            by_end[f.end] = f
+
+        # lexicon persons: their last word may come back with a title (황 CEO)
+        for f in out:
+            if f.type == "person" and " " in text[f.start:f.end]:
+                self._register_surname(memory, text[f.start:f.end].split()[-1], f)
+        self._named_by_bracket(text, words, out, taken, by_end)
+        self._persons(text, words, memory, taken, by_end, add)
+        self._places(text, words, taken, add)
+        self._companies_by_context(text, words, taken, by_end, add)
+        self._orgs_by_form(text, words, memory, taken, by_end, out, add)
+        self._acronym_uses(text, words, memory, taken, by_end, add)
+        out = [f for f in out if f.start >= 0]
+        return self._define_acronyms(text, sorted(out + new, key=lambda f: (f.start, f.end)), memory)
+
+    # ------------------------------------------------------------------ coreference
+    def _register_surname(self, memory: Memory, key: str, f: Found) -> None:
+        prev = memory.surnames.get(key, f)
+        memory.surnames[key] = f if prev is not None and prev.actor == f.actor else None
+
+    def _define_acronyms(self, text: str, mentions: list[Found], memory: Memory) -> list[Found]:
+        """``name(ACR)``: remember ACR as another name of the mention's actor; an
+        open-world name's span takes the bracket in (a lexicon name's span is the
+        lexicon's business)."""
+        out: list[Found] = []
+        bracket = (-1, -1)  # a bracket an earlier mention took in
+        for f in mentions:
+            if bracket[0] <= f.start and f.end <= bracket[1]:
+                continue
+            if f.end < len(text) and text[f.end] == "(":
+                close = text.find(")", f.end, f.end + 16)
+                inner = text[f.end + 1:close] if close > 0 else ""
+                hereafter = inner.startswith(self.hereafter)
+                acr = inner[len(self.hereafter):].strip(" '‘’\"“”") if hereafter else inner
+                same = f.actor in self.surface_actors.get(acr, ())
+                if same or self._abbreviation_of(acr, text[f.start:f.end]):
+                    if not same:
+                        memory.acronyms.setdefault(acr, f)
+                    out.append(f._replace(end=close + 1, rule="bracket" if f.known else f.rule))
+                    bracket = (f.end, close + 1)
+                    continue
+            out.append(f)
+        return out
+
+    def _named_by_bracket(self, text, words, out, taken, by_end) -> None:
+        """국방고등연구계획국(DARPA): an unlisted name followed by a bracketed lexicon
+        alias is that actor, one span over both (an agency absorbs its state before it)."""
+        starts = {w.end: w for w in words}
+        for k, f in enumerate(out):
+            if f.start < 2 or text[f.start - 1] != "(" or text[f.end:f.end + 1] != ")" or f.type in ("state", "person"):
+                continue
+            w = starts.get(f.start - 1)
+            if w is None or not w.bare or w.end - w.start < 3 or not _NAME_CHARS.fullmatch(text[w.start:w.end]):
+                continue
+            inner = [g for g in out if w.start <= g.start and g.end <= w.end]
+            if any(g.actor != f.actor for g in inner):
+                continue
+            if not self._free([t for t in taken if t not in {(g.start, g.end) for g in inner}], w.start, w.end):
+                continue
+            start = w.start
+            state = by_end.get(start - 1) if text[start - 1:start] == " " else None
+            if state is not None and state.type == "state" and f.type == "agency" and state.bloc == f.bloc:
+                start = state.start
+            else:
+                state = None
+            for g in [*inner, state, f]:
+                if g is not None:
+                    taken.remove((g.start, g.end))
+                    out[out.index(g)] = g._replace(start=-1)
+            new = f._replace(start=start, end=f.end + 1, rule="bracket-alias")
+            out[k] = new
+            taken.append((new.start, new.end))
+            by_end[new.end] = new
+
+    def _abbreviation_of(self, acr: str, name: str) -> bool:
+        """A Latin acronym (two capitals or more, not a generic word), or a Hangul
+        short form whose syllables occur in the name in order (중대본 of
+        중앙재난안전대책본부) and that is not a generic word (위원회)."""
+        if acr in self.surfaces or acr.upper() in self.generic_latin:
+            return False
+        if _ACRONYM.fullmatch(acr):
+            return sum(c.isupper() for c in acr) >= 2
+        if not _HANGUL.fullmatch(acr) or not 2 <= len(acr) < len(name) or acr in self.org_stop or any(
+                acr == suf for suf, _t in self.org_suffix):
+            return False
+        it = iter(name)
+        return all(ch in it for ch in acr)
+
+    def _acronym_uses(self, text, words, memory, taken, by_end, add) -> None:
+        if not memory.acronyms:
+            return
+        for w in words:
+            # the word without its particles, whatever Kiwi made of a short form (미래/위)
+            k = len(w.morphs)
+            while k and w.morphs[k - 1].tag.startswith("J"):
+                k -= 1
+            end = w.morphs[k - 1].end if k else w.start
+            noun = text[w.start:end]
+            src = memory.acronyms.get(noun) if _HANGUL.fullmatch(noun) else None
+            if src is not None and self._free(taken, w.start, end) and not (
+                    w.start and text[w.start - 1] == "(" and by_end.get(w.start - 1) is not None):
+                add(Found(w.start, end, src.actor, src.type, src.bloc, "coref:abbrev", src.known))
+                continue
+            for m in w.morphs:
+                src = memory.acronyms.get(m.form) if m.tag == "SL" else None
+                if src is None or not self._free(taken, m.start, m.end):
+                    continue
+                if m.start and text[m.start - 1] == "(" and by_end.get(m.start - 1) is not None:
+                    continue  # a repeated definition: name(ACR)
+                if (m.start and text[m.start - 1].isascii() and text[m.start - 1].isalnum()) or (
+                        m.end < len(text) and text[m.end].isascii() and text[m.end].isalnum()):
+                    continue
+                add(Found(m.start, m.end, src.actor, src.type, src.bloc, "coref:abbrev", src.known))
+
+    # ------------------------------------------------------------------ persons
+    def _title_at(self, text: str, w: _Word) -> str | None:
+        if not w.nom or not w.particles_only:
+            return None
+        noun = text[w.start:w.nom_end]
+        for t in self.titles:
+            if noun.endswith(t) and len(noun) - len(t) <= 4:
+                return t
+        return None
+
+    def _name_word(self, text: str, w: _Word, taken) -> bool:
+        name = text[w.start:w.end]
+        return (w.bare and bool(_HANGUL.fullmatch(name)) and len(name) <= 6 and name not in self.name_stop
+                and name not in self.surfaces and name not in self.affiliations
+                and all(m.tag in ("NNP", "NNG") for m in w.morphs) and any(m.tag == "NNP" for m in w.morphs)
+                and self._free(taken, w.start, w.end))
+
+    def _korean_name(self, name: str) -> bool:
+        if not _HANGUL.fullmatch(name):
+            return False
+        if len(name) == 4:
+            return name[:2] in self.surnames2
+        return len(name) in (2, 3) and name[0] in self.surnames1
+
+    def _korean_full(self, name: str) -> bool:
+        """A Korean name of three syllables (four with a two-syllable surname)."""
+        return self._korean_name(name) and len(name) >= 3
+
+    def _persons(self, text, words, memory, taken, by_end, add) -> None:
+        for i, w in enumerate(words):
+            if self._title_at(text, w) is None:
+                continue
+            # a name inside the title (상원의원 with 상원 -> US_CONGRESS), then up to two
+            # organisations, states, parties or a state abbreviation (미 상무장관) between name and title
+            inside = next((f for f in by_end.values() if w.start <= f.start and f.end <= w.nom_end), None)
+            j, pos, bloc_between = i - 1, w.start, inside.bloc if inside else None
+            for _ in range(2):
+                if pos == 0 or text[pos - 1] != " ":
+                    break
+                f = by_end.get(pos - 1)
+                if f is None and pos >= 2 and text[pos - 2] == ")":  # 미 국가정보국(DNI) 국장
+                    f = by_end.get(text.rfind("(", 0, pos - 2))
+                if f is not None and f.type != "person":
+                    bloc_between = bloc_between or f.bloc
+                    pos = f.start
+                else:
+                    prev = text[words[j].start:words[j].end] if j >= 0 and words[j].end == pos - 1 else ""
+                    if prev not in self.affiliations and prev not in self.abbreviation_blocs:
+                        break
+                    bloc_between = bloc_between or self.abbreviation_blocs.get(prev)
+                    pos = words[j].start
+                while j >= 0 and words[j].start >= pos:
+                    j -= 1
+            names: list[_Word] = []
+            while j >= 0 and len(names) < 2:
+                cand = words[j]
+                if cand.end != pos - 1 or text[cand.end] != " " or not self._name_word(text, cand, taken):
+                    break
+                names.insert(0, cand)
+                pos = cand.start
+                j -= 1
+            if not names:
+                continue
+            if len(names) == 2:
+                far, near = (self._korean_full(text[x.start:x.end]) for x in names)
+                if far and not near:
+                    names = names[:1]  # 정지은 코딧 대표: a Korean name, then an unlisted affiliation
+                elif near and not far:
+                    names = names[1:]  # 코딧 정지은 대표: an unlisted affiliation, then a Korean name
+            start, end = names[0].start, names[-1].end
+            name = text[start:end]
+            bloc_before = None
+            f = by_end.get(start - 1) or by_end.get(start - 2)
+            if f is not None and f.type != "person" and text[f.end:start].strip() in ("", "의"):
+                bloc_before = f.bloc
+            single = len(names) == 1
+            ref = memory.surnames.get(name) if single else None
+            if ref is not None:
+                add(Found(start, end, ref.actor, ref.type, ref.bloc, "coref:surname", ref.known))
+                continue
+            if single and not self._korean_name(name):
+                continue
+            korean = single
+            bloc = bloc_between or bloc_before or (self.home_bloc if korean else "other")
+            f = Found(start, end, generated_id("person", name), "person", bloc, "open:person", False)
+            add(f)
+            key = (name[:2] if len(name) == 4 else name[0]) if korean else name.split()[-1]
+            self._register_surname(memory, key, memory.first.get(f.actor, f))
+            if korean:
+                self._coordinated(text, words, words.index(names[0]), bloc, memory, taken, add)
+
+    def _coordinated(self, text, words, j, bloc, memory, taken, add) -> None:
+        """서영교·박주민, 진성준 의원: Korean full names listed before one title."""
+        while j > 0:
+            prev, cur = words[j - 1], words[j]
+            gap = text[prev.end:cur.start]
+            name = text[prev.start:prev.end]
+            if gap not in ("·", "ㆍ", ", ", ",") or not self._name_word(text, prev, taken) or \
+                    not self._korean_full(name):
+                break
+            f = Found(prev.start, prev.end, generated_id("person", name), "person", bloc, "open:person", False)
+            add(f)
+            self._register_surname(memory, name[:2] if len(name) == 4 else name[0], memory.first.get(f.actor, f))
+            j -= 1
+
+    # ------------------------------------------------------------------ places
+    def _located(self, text: str, words: list[_Word], i: int, last: int, tail_word: int | None = None) -> bool:
+        """A place used as a location, not as an actor: a locative particle follows
+        (인디애나주에, 종로구에서) or a place name stands right before (서울 종로구).
+        The particles are those of word ``tail_word`` (default ``i``) after morpheme ``last``."""
+        w = words[i]
+        t = words[i if tail_word is None else tail_word]
+        tail = "".join(m.form for m in t.morphs[last:] if m.tag.startswith("J"))
+        if any(tail.startswith(x) for x in self.locatives):
+            return True
+        prev = words[i - 1] if i else None
+        return bool(prev and prev.end == w.start - 1 and prev.bare and prev.nom
+                    and all(m.tag == "NNP" for m in prev.morphs))
+
+    def _places(self, text, words, taken, add) -> None:
+        for i, w in enumerate(words):
+            if not w.nom or not w.particles_only or not self._free(taken, w.start, w.nom_end):
+                continue
+            noun = text[w.start:w.nom_end]
+            ms = w.morphs[:w.nom]
+            if any(noun.endswith(x) for x in self.org_stop_ends):
+                continue
+            # US states: 텍사스주, 캘리포니아 주
+            if ms[0].tag == "NNP" and ms[0].form in self.us_states:
+                if noun == ms[0].form + "주" and not self._located(text, words, i, w.nom):
+                    add(Found(w.start, w.nom_end, generated_id("agency", noun), "agency", "US", "open:us-state",
+                              False))
+                    continue
+                nxt = words[i + 1] if i + 1 < len(words) else None
+                if (noun == ms[0].form and w.bare and nxt is not None and nxt.start == w.end + 1
+                        and nxt.morphs[0].form == "주" and nxt.morphs[0].tag == "NNG"
+                        and (nxt.nom == 1 or nxt.morphs[1].tag.startswith("J"))
+                        and self._free(taken, nxt.start, nxt.morphs[0].end)
+                        and not self._located(text, words, i, 1, tail_word=i + 1)):
+                    add(Found(w.start, nxt.morphs[0].end, generated_id("agency", noun + "주"), "agency", "US",
+                              "open:us-state", False))
+                    continue
+            # Korean local governments: one proper noun that Kiwi knows (수원시, 양평군, 경기도)
+            if len(ms) == 1 and ms[0].tag == "NNP" and not self._located(text, words, i, w.nom) and (
+                    noun in self.provinces or any(noun.endswith(s) and len(noun) - len(s) >= 2
+                                                  for s in self.local_suffix)):
+                add(Found(w.start, w.nom_end, generated_id("agency", noun), "agency", self.home_bloc, "open:local",
+                          False))
+
+    # ------------------------------------------------------------------ companies and organisations
+    def _name_like(self, text: str, w: _Word) -> bool:
+        ms = w.morphs[:w.nom]
+        noun = text[w.start:w.nom_end]
+        if not _NAME_CHARS.fullmatch(noun) or noun in self.org_stop or noun in self.name_stop:
+            return False
+        if any(m.tag == "SL" for m in ms) and all(
+                m.form.upper() in self.generic_latin for m in ms if m.tag == "SL"):
+            return False
+        if any(m.tag in ("NNP", "SL") for m in ms):
+            return True
+        # an unknown transliteration that Kiwi cut into single syllables (즈/후/아)
+        return len(ms) >= 2 and all(len(m.form) == 1 for m in ms) and bool(_HANGUL.fullmatch(noun))
+
+    def _state_bloc_before(self, text: str, pos: int, by_end, max_gap_words: int = 0) -> str | None:
+        """Bloc of a state mention that ends right before ``pos`` (``X의`` allowed),
+        skipping up to ``max_gap_words`` modifier words."""
+        for _ in range(max_gap_words + 1):
+            for gap in (1, 2):
+                f = by_end.get(pos - gap)
+                if f is not None and f.type == "state" and text[f.end:pos].strip() in ("", "의"):
+                    return f.bloc
+            k = text.rfind(" ", 0, max(pos - 1, 0))
+            if k < 0:
+                return None
+            pos = k + 1
+        return None
+
+    def _companies_by_context(self, text, words, taken, by_end, add) -> None:
+        for i in range(len(words) - 1):
+            w, nxt = words[i], words[i + 1]
+            noun = text[w.start:w.nom_end]
+            phrase = text[words[i - 1].start if i else w.start:w.nom_end].replace(" ", "")
+            if not w.bare or not any(noun.endswith(c) for c in self.company_class) or any(
+                    phrase.endswith(c) for c in self.analyst_class):
+                continue  # 시장조사 업체 가트너: analysts are not actors
+            if nxt.start != w.end + 1 or not nxt.nom or not nxt.particles_only:
+                continue
+            name = text[nxt.start:nxt.nom_end]
+            if (not self._free(taken, nxt.start, nxt.nom_end) or not self._name_like(text, nxt)
+                    or any(name.endswith(c) for c in self.company_class)):
+                continue
+            bloc = self._state_bloc_before(text, w.start, by_end, max_gap_words=2) or self.home_bloc
+            add(Found(nxt.start, nxt.nom_end, generated_id("company", name), "company", bloc, "open:company", False))
+
+    def _org_suffix(self, text: str, w: _Word, after_state: bool) -> tuple[str, str] | None:
+        noun = text[w.start:w.nom_end]
+        suffixes = self.org_suffix + (self.org_suffix_after_state if after_state else [])
+        for suf, atype in sorted(suffixes, key=lambda kv: -len(kv[0])):
+            if noun.endswith(suf) and len(noun) > len(suf):
+                return suf, atype
+        return None
+
+    def _orgs_by_form(self, text, words, memory, taken, by_end, out, add) -> None:
+        by_end_spans = {(f.start, f.end) for f in by_end.values()}
+        for w in words:
+            if not w.nom or not w.particles_only:
+                continue
+            ms = list(w.morphs[:w.nom])
+            start = w.start
+            # a lexicon state at the start of the word (한국인공지능협회): the word is the organisation
+            prefix_state = next((f for f in out if f.start == start and f.end < w.nom_end
+                                 and f.type in ("state", "agency") and f.rule == "lexicon"), None)
+            blocked = [(s, e) for s, e in taken if not (prefix_state and (s, e) == (prefix_state.start,
+                                                                                   prefix_state.end))]
+            if not self._free(blocked, start, w.nom_end):
+                continue
+            noun = text[start:w.nom_end]
+            if not _NAME_CHARS.fullmatch(noun) or any(noun.endswith(x) for x in self.org_stop_ends):
+                continue
+            state_bloc = self._state_bloc_before(text, start, by_end)
+            hit = self._org_suffix(text, w, after_state=state_bloc is not None)
+            if hit is None:
+                continue
+            suf, atype = hit
+            short = memory.shorts.get(noun)
+            if short is not None:
+                add(Found(start, w.nom_end, short.actor, short.type, short.bloc, "coref:short", short.known))
+                continue
+            last = ms[-1]
+            stem_forms = [m.form for m in ms[:-1]] + ([last.form[:-len(suf)]] if last.form.endswith(suf) else [])
+            if prefix_state is not None:
+                stem_forms = [f for m, f in zip(ms, stem_forms) if m.start >= prefix_state.end]
+            if self._stem_generic(stem_forms) or not any(ch.isalpha() for ch in "".join(stem_forms)):
+                continue
+            if start >= 2 and text[start - 1] == " ":
+                prev = text[text.rfind(" ", 0, start - 1) + 1:start - 1]
+                if prev in self.affiliations or any(b[1] == start - 1 for b in taken if b not in by_end_spans):
+                    continue  # 노동당 중앙위원회, 중국공산당 통일전선공작부: organs of parties are not actors
+            if suf == "AI" and not (len(ms) >= 2 and ms[-2].tag == "NNP"):
+                continue
+            nnp = any(m.tag == "NNP" for m in ms)
+            latin = any(m.tag == "SL" and m.form.upper() not in self.generic_latin for m in ms)
+            if atype == "company" and not (nnp or latin):
+                continue  # generic compounds end like companies too (시스템반도체, 의료바이오)
+            if len(ms) == 1 and len(noun) < 4 and (len(suf) == 1 or not nnp):
+                continue  # 요청, 바우처, 조달청: one short word is a common noun or a listed agency
+            # an agency right before an unlisted body absorbs into it (국회 법제사법위원회)
+            parent = by_end.get(start - 1) if start and text[start - 1] == " " else None
+            if parent is None or not parent.known or parent.type != "agency" or atype != "agency" or \
+                    parent.rule not in ("lexicon", "lexicon:ctx"):
+                parent = None
+            bloc = state_bloc or (prefix_state.bloc if prefix_state else None) or (
+                parent.bloc if parent else None) or self.home_bloc
+            f = Found(start, w.nom_end, generated_id(atype, noun), atype, bloc, "open:org", False)
+            for absorbed in (prefix_state, parent):
+                if absorbed is not None:
+                    taken.remove((absorbed.start, absorbed.end))
+                    out[out.index(absorbed)] = absorbed._replace(start=-1)
+            if parent is not None:
+                f = f._replace(start=parent.start)
+            add(f)
+            first = memory.first.get(f.actor, f)
+            for p in self.short_prefixes:
+                if noun.startswith(p) and len(noun) - len(p) >= 4:
+                    memory.shorts.setdefault(noun[len(p):], first)
