@@ -144,9 +144,14 @@ def test_korean_ministries_and_commissions(actors_pipe, text, expected):
 
 def test_public_corporations_and_institutes_are_not_the_state(actors_pipe):
     got = mentions(actors_pipe, "한국전력공사와 한국수력원자력, 한국은행이 전력 수요 전망을 냈고 "
-                                "한국전자통신연구원과 정보통신정책연구원이 분석을 맡았다.")
+                                "한국전자통신연구원과 산업은행이 투자를 맡았다.")
     assert got == [("한국전력공사", "KR_KEPCO"), ("한국수력원자력", "KR_KHNP"), ("한국은행", "KR_BOK"),
-                   ("한국전자통신연구원", "KR_ETRI"), ("정보통신정책연구원", "KR_KISDI")]
+                   ("한국전자통신연구원", "KR_ETRI"), ("산업은행", "KR_KDB")]
+
+
+def test_government_think_tanks_are_not_actors(actors_pipe):
+    """GUIDELINE 7.2 item 12: think tanks are actors only when a user lexicon adds them."""
+    assert mentions(actors_pipe, "한국개발연구원과 정보통신정책연구원, 대외경제정책연구원이 보고서를 냈다.") == []
 
 
 def test_shared_ministry_names_follow_their_state(actors_pipe):
