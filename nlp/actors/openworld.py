@@ -32,12 +32,16 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import NamedTuple
 
 from ..document import Morpheme
 from ..lexicon import ActorCues, Lexicon
 
 _NOMINAL = frozenset(("NNG", "NNP", "SL", "SN", "SH", "XPN", "XSN", "NP"))
+_WORD_S = frozenset(("SL", "SN", "SH"))  # S-tags that are word material, not punctuation
+_TITLE, _ORG, _PLACE, _COMPANY = 1, 2, 4, 8  # flags of a morpheme form (OpenWorld._flags)
+_FORM = itemgetter(0)
 _ACRONYM = re.compile(r"[A-Z][A-Za-z0-9&.-]{1,11}")
 _HANGUL = re.compile(r"[가-힣]+")
 _NAME_CHARS = re.compile(r"[가-힣A-Za-z0-9&.·-]+")
@@ -55,12 +59,47 @@ class Found(NamedTuple):
     known: bool = True
 
 
-@dataclass
+class _Memo(dict):
+    """A dict that computes and keeps missing values with ``fn``."""
+
+    def __init__(self, fn) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key):
+        value = self[key] = self.fn(key)
+        return value
+
+
+class _Ends:
+    """Which of a set of strings a word ends with, longest first, by slicing
+    (one set lookup per distinct length instead of one ``endswith`` per entry)."""
+
+    def __init__(self, items) -> None:
+        self.items = frozenset(items)
+        self.lengths = sorted({len(x) for x in self.items}, reverse=True)
+        self.last = frozenset(x[-1] for x in self.items)
+
+    def match(self, word: str, proper: bool = False) -> str | None:
+        """The longest entry ``word`` ends with (``proper``: and is longer than)."""
+        if not word or word[-1] not in self.last:
+            return None
+        n = len(word)
+        for k in self.lengths:
+            if k < n or (k == n and not proper):
+                tail = word[n - k:]
+                if tail in self.items:
+                    return tail
+        return None
+
+
 class _Word:
-    start: int
-    end: int
-    morphs: tuple[Morpheme, ...]
-    nom: int  # morphemes [0, nom) are the nominal part
+    """A run of morphemes with no gap and no punctuation; ``morphs[:nom]`` is its nominal part."""
+
+    __slots__ = ("start", "end", "morphs", "nom")
+
+    def __init__(self, start: int, end: int, morphs: tuple[Morpheme, ...], nom: int) -> None:
+        self.start, self.end, self.morphs, self.nom = start, end, morphs, nom
 
     @property
     def nom_end(self) -> int:
@@ -114,31 +153,41 @@ class OpenWorld:
     def __init__(self, lexicon: Lexicon, cues: ActorCues) -> None:
         self.lexicon = lexicon
         self.surfaces = frozenset(s.text for s in lexicon.surfaces)
+        self.type_bloc = {a.id: (a.type, a.bloc) for a in lexicon.actors.values()}
         self.surface_actors: dict[str, set[str]] = {}
         for sf in lexicon.surfaces:
             self.surface_actors.setdefault(sf.text, set()).add(sf.actor)
         self.home_bloc = (cues.words("home_bloc") or ("KR",))[0]
-        self.titles = sorted(cues.words("person_title"), key=len, reverse=True)
+        self.titles = _Ends(cues.words("person_title"))
+        # morphemes that can end a title word (장관, 의원; 경영자 of 최고경영자)
+        self.title_morphs = frozenset(t[i:] for t in self.titles.items for i in range(len(t) - 1))
         surnames = cues.words("surname")
         self.surnames1 = frozenset(s for s in surnames if len(s) == 1)
         self.surnames2 = frozenset(s for s in surnames if len(s) == 2)
         self.name_stop = frozenset(cues.words("name_stop"))
-        self.company_class = sorted(cues.words("company_class"), key=len, reverse=True)
+        self.company_class = _Ends(cues.words("company_class"))
         self.generic_latin = frozenset(w.upper() for w in cues.words("generic_latin"))
-        self.org_suffix = sorted(cues.mapping("org_suffix").items(), key=lambda kv: -len(kv[0]))
-        self.org_suffix_after_state = sorted(cues.mapping("org_suffix_after_state").items(),
-                                             key=lambda kv: -len(kv[0]))
+        self.org_suffix = cues.mapping("org_suffix")
+        self.org_suffix_after_state = cues.mapping("org_suffix_after_state")
+        self.org_ends = _Ends(self.org_suffix)
+        self.org_ends_after_state = _Ends([*self.org_suffix, *self.org_suffix_after_state])
         self.org_stop = frozenset(cues.words("org_stop"))
-        self.org_stop_ends = tuple(sorted(self.org_stop, key=len))
+        self.org_stop_ends = _Ends(self.org_stop)
+        # per morpheme form, memoised: the organisation suffix it ends with (never a stop word), and
+        # whether a proper noun of that form can be a place
+        self._org_form = _Memo(lambda f: None if f in self.org_stop else self.org_ends_after_state.match(f))
+        self._form_flags = _Memo(self._flags)
         self.generic_stem = frozenset(cues.words("org_generic_stem"))
         self.short_prefixes = cues.words("org_short_prefix")
-        self.local_suffix = sorted(cues.words("local_suffix"), key=len, reverse=True)
+        self.local_suffix = cues.words("local_suffix")
+        self.local_ends = _Ends(self.local_suffix)
         self.provinces = frozenset(cues.words("province"))
         self.us_states = frozenset(cues.words("us_state"))
         self.hereafter = (cues.words("hereafter") or ("이하 ",))[0] + " "
         self.affiliations = frozenset(cues.words("affiliation"))
         self.locatives = frozenset(cues.words("locative_particle"))
-        self.analyst_class = tuple(cues.words("analyst_class"))
+        self.address_ends = _Ends([*self.local_suffix, *cues.words("address_suffix")])
+        self.analyst_class = _Ends(cues.words("analyst_class"))
         self.abbreviation_blocs = {k: self.lexicon.actors[v].bloc for k, v in cues.mapping("abbreviation").items()
                                    if v in self.lexicon.actors}
 
@@ -146,23 +195,26 @@ class OpenWorld:
     @staticmethod
     def words(morphs: Sequence[Morpheme]) -> list[_Word]:
         """Group morphemes into words: no gap and no punctuation between them."""
-        out: list[_Word] = []
+        words: list[_Word] = []
         cur: list[Morpheme] = []
+        end = -1
+        nom = 0  # length of the nominal prefix of cur; -1 once it ended
         for m in morphs:
-            punct = m.tag.startswith("S") and m.tag not in ("SL", "SN", "SH")
-            if cur and (punct or m.start > cur[-1].end):
-                out.append(cur)
+            tag = m.tag
+            punct = tag[0] == "S" and tag not in _WORD_S
+            if cur and (punct or m.start > end):
+                words.append(_Word(cur[0].start, end, tuple(cur), nom if nom >= 0 else -nom - 1))
                 cur = []
-            if not punct:
-                cur.append(m)
+            if punct:
+                continue
+            if not cur:
+                nom, end = 0, m.end
+            if nom >= 0:
+                nom = nom + 1 if tag in _NOMINAL else -nom - 1
+            cur.append(m)
+            end = max(end, m.end)
         if cur:
-            out.append(cur)
-        words = []
-        for ms in out:
-            nom = 0
-            while nom < len(ms) and ms[nom].tag in _NOMINAL:
-                nom += 1
-            words.append(_Word(ms[0].start, max(m.end for m in ms), tuple(ms), nom))
+            words.append(_Word(cur[0].start, end, tuple(cur), nom if nom >= 0 else -nom - 1))
         return words
 
     def _actor(self, aid: str) -> tuple[str, str]:
@@ -179,16 +231,23 @@ class OpenWorld:
 
     # ------------------------------------------------------------------ main entry
     def find(self, text: str, morphs: Sequence[Morpheme], known: Sequence[tuple[int, int, str, str]],
-             blocked: Sequence[tuple[int, int]], memory: Memory) -> list[Found]:
-        """All mentions of one sentence: the lexicon's (``known``) plus open-world ones.
+             blocked: Sequence[tuple[int, int]], memory: Memory) -> list[Found] | None:
+        """All mentions of one sentence: the lexicon's (``known``) plus open-world ones,
+        or None when there is nothing to add or change (the common case, kept cheap).
 
         ``blocked`` are spans of blocker names (never mentions); ``memory`` carries the
         document's names from sentence to sentence and is updated.
         """
-        out = [Found(s, e, a, *self._actor(a), r, True) for s, e, a, r in known]
+        if not morphs:
+            return None
+        fire = self._triggers(text, morphs, memory, known)
+        if not fire:
+            return None
+        tb = self.type_bloc
+        out = [Found(s, e, a, *tb.get(a, ("state", "other")), r, True) for s, e, a, r in known]
+        if set(fire) == {"define"}:
+            return self._define_acronyms(text, out, memory)
         words = self.words(morphs)
-        if not words:
-            return out
         taken = [(f.start, f.end) for f in out] + list(blocked)
         by_end = {f.end: f for f in out}
         new: list[Found] = []
@@ -205,14 +264,80 @@ class OpenWorld:
         for f in out:
             if f.type == "person" and " " in text[f.start:f.end]:
                 self._register_surname(memory, text[f.start:f.end].split()[-1], f)
-        self._named_by_bracket(text, words, out, taken, by_end)
-        self._persons(text, words, memory, taken, by_end, add)
-        self._places(text, words, taken, add)
-        self._companies_by_context(text, words, taken, by_end, add)
-        self._orgs_by_form(text, words, memory, taken, by_end, out, add)
-        self._acronym_uses(text, words, memory, taken, by_end, add)
+        if "bracket" in fire:
+            self._named_by_bracket(text, words, out, taken, by_end)
+        if "person" in fire:
+            self._persons(text, words, memory, taken, by_end, add)
+        if "place" in fire:
+            self._places(text, words, taken, add)
+        if "company" in fire:
+            self._companies_by_context(text, words, taken, by_end, add)
+        if "org" in fire:
+            self._orgs_by_form(text, words, memory, taken, by_end, out, add, fire["org"])
+        if "acronym" in fire:
+            self._acronym_uses(text, words, memory, taken, by_end, add)
         out = [f for f in out if f.start >= 0]
         return self._define_acronyms(text, sorted(out + new, key=lambda f: (f.start, f.end)), memory)
+
+    def _flags(self, form: str) -> int:
+        """What a morpheme of this form can start: a title, an organisation suffix, a place."""
+        return ((_TITLE if form in self.title_morphs else 0)
+                | (_ORG if self._org_form[form] is not None else 0)
+                | (_PLACE if form[-1] in self.local_ends.last or form[-1] == "도" or form in self.us_states else 0)
+                | (_COMPANY if self.company_class.match(form) is not None else 0))
+
+    def _triggers(self, text: str, morphs: Sequence[Morpheme], memory: Memory,
+                  known: Sequence[tuple[int, int, str, str]]) -> dict[str, set[int]]:
+        """Which rules can fire in this sentence, with the end offsets of the morphemes
+        that call for them: one pass with a memoised lookup per morpheme form, so that
+        sentences without a title, suffix, place or bracket cost almost nothing."""
+        fire: dict[str, set[int]] = {}
+        sentence = text[morphs[0][2]:morphs[-1][3]]
+        # one pass over the morphemes; what a form can start is memoised per form
+        fls = list(map(self._form_flags.__getitem__, map(_FORM, morphs)))  # C-level loops
+        hits = [(i, fl) for i, fl in enumerate(fls) if fl] if any(fls) else ()
+        if not hits and not memory.acronyms and "(" not in sentence:
+            return fire
+        org = []
+        nnp = None
+        for i, fl in hits:
+            m = morphs[i]
+            if fl & _PLACE and m[1] == "NNP":
+                fire.setdefault("place", set()).add(m[3])
+            if fl & _TITLE:
+                if nnp is None:
+                    nnp = [k for k, x in enumerate(morphs) if x[1] == "NNP"]
+                if any(i - 4 <= k < i for k in nnp):
+                    fire.setdefault("person", set()).add(m[3])
+            if fl & _ORG and m[1] in _NOMINAL:
+                org.append(i)
+            if fl & _COMPANY and i + 1 < len(morphs):
+                nxt = morphs[i + 1]  # a name-like morpheme after a space: 스타트업 즈/후/아, 업체 하이곤
+                if nxt[2] == m[3] + 1 and (nxt[1] in ("NNP", "SL") or len(nxt[0]) == 1 and nxt[1] in ("NNG", "NP")):
+                    fire["company"] = set()
+        org_form = self._org_form
+        if org:
+            spans = [(k[0], k[1]) for k in known]
+            tb = self.type_bloc
+            after_state = any(tb.get(k[2], ("",))[0] == "state" for k in known)
+            for k in org:
+                m = morphs[k]
+                suf = org_form[m.form]
+                if suf in self.org_suffix_after_state and not after_state:
+                    continue
+                prev = morphs[k - 1] if k else None
+                if (len(m.form) > len(suf) or (prev is not None and prev.end == m.start and prev.tag in _NOMINAL)) \
+                        and not any(s <= m.start < e for s, e in spans):
+                    fire.setdefault("org", set()).add(m.end)
+        if "(" in sentence:
+            for k in known:
+                if text[k[1]:k[1] + 1] == "(":
+                    fire["define"] = set()  # name(ACR), name(이하 X)
+                if k[0] and text[k[0] - 1] == "(" and text[k[1]:k[1] + 1] == ")":
+                    fire["bracket"] = set()  # 국방고등연구계획국(DARPA)
+        if memory.acronyms and any(a in sentence for a in memory.acronyms):
+            fire["acronym"] = set()
+        return fire
 
     # ------------------------------------------------------------------ coreference
     def _register_surname(self, memory: Memory, key: str, f: Found) -> None:
@@ -281,8 +406,8 @@ class OpenWorld:
             return False
         if _ACRONYM.fullmatch(acr):
             return sum(c.isupper() for c in acr) >= 2
-        if not _HANGUL.fullmatch(acr) or not 2 <= len(acr) < len(name) or acr in self.org_stop or any(
-                acr == suf for suf, _t in self.org_suffix):
+        if not _HANGUL.fullmatch(acr) or not 2 <= len(acr) < len(name) or acr in self.org_stop or \
+                acr in self.org_suffix:
             return False
         it = iter(name)
         return all(ch in it for ch in acr)
@@ -318,10 +443,8 @@ class OpenWorld:
         if not w.nom or not w.particles_only:
             return None
         noun = text[w.start:w.nom_end]
-        for t in self.titles:
-            if noun.endswith(t) and len(noun) - len(t) <= 4:
-                return t
-        return None
+        t = self.titles.match(noun)
+        return t if t is not None and len(noun) - len(t) <= 4 else None
 
     def _name_word(self, text: str, w: _Word, taken) -> bool:
         name = text[w.start:w.end]
@@ -429,8 +552,14 @@ class OpenWorld:
         if any(tail.startswith(x) for x in self.locatives):
             return True
         prev = words[i - 1] if i else None
-        return bool(prev and prev.end == w.start - 1 and prev.bare and prev.nom
-                    and all(m.tag == "NNP" for m in prev.morphs))
+        if prev and prev.end == w.start - 1 and prev.bare and prev.nom and all(m.tag == "NNP" for m in prev.morphs):
+            return True
+        # an address goes on: 광주시 남한산성면, 수원시 영통구
+        nxt = words[i + 1] if i + 1 < len(words) and t is w and w.bare else None
+        if nxt is None or nxt.start != w.end + 1 or not nxt.nom:
+            return False
+        noun = text[nxt.start:nxt.nom_end]
+        return self.address_ends.match(noun, proper=True) is not None
 
     def _places(self, text, words, taken, add) -> None:
         for i, w in enumerate(words):
@@ -438,7 +567,7 @@ class OpenWorld:
                 continue
             noun = text[w.start:w.nom_end]
             ms = w.morphs[:w.nom]
-            if any(noun.endswith(x) for x in self.org_stop_ends):
+            if self.org_stop_ends.match(noun) is not None:
                 continue
             # US states: 텍사스주, 캘리포니아 주
             if ms[0].tag == "NNP" and ms[0].form in self.us_states:
@@ -457,8 +586,7 @@ class OpenWorld:
                     continue
             # Korean local governments: one proper noun that Kiwi knows (수원시, 양평군, 경기도)
             if len(ms) == 1 and ms[0].tag == "NNP" and not self._located(text, words, i, w.nom) and (
-                    noun in self.provinces or any(noun.endswith(s) and len(noun) - len(s) >= 2
-                                                  for s in self.local_suffix)):
+                    noun in self.provinces or len(noun) - len(self.local_ends.match(noun, proper=True) or noun) >= 2):
                 add(Found(w.start, w.nom_end, generated_id("agency", noun), "agency", self.home_bloc, "open:local",
                           False))
 
@@ -495,30 +623,28 @@ class OpenWorld:
             w, nxt = words[i], words[i + 1]
             noun = text[w.start:w.nom_end]
             phrase = text[words[i - 1].start if i else w.start:w.nom_end].replace(" ", "")
-            if not w.bare or not any(noun.endswith(c) for c in self.company_class) or any(
-                    phrase.endswith(c) for c in self.analyst_class):
+            if not w.bare or self.company_class.match(noun) is None or self.analyst_class.match(phrase) is not None:
                 continue  # 시장조사 업체 가트너: analysts are not actors
             if nxt.start != w.end + 1 or not nxt.nom or not nxt.particles_only:
                 continue
             name = text[nxt.start:nxt.nom_end]
             if (not self._free(taken, nxt.start, nxt.nom_end) or not self._name_like(text, nxt)
-                    or any(name.endswith(c) for c in self.company_class)):
+                    or self.company_class.match(name) is not None):
                 continue
             bloc = self._state_bloc_before(text, w.start, by_end, max_gap_words=2) or self.home_bloc
             add(Found(nxt.start, nxt.nom_end, generated_id("company", name), "company", bloc, "open:company", False))
 
     def _org_suffix(self, text: str, w: _Word, after_state: bool) -> tuple[str, str] | None:
         noun = text[w.start:w.nom_end]
-        suffixes = self.org_suffix + (self.org_suffix_after_state if after_state else [])
-        for suf, atype in sorted(suffixes, key=lambda kv: -len(kv[0])):
-            if noun.endswith(suf) and len(noun) > len(suf):
-                return suf, atype
-        return None
+        suf = (self.org_ends_after_state if after_state else self.org_ends).match(noun, proper=True)
+        if suf is None:
+            return None
+        return suf, self.org_suffix.get(suf) or self.org_suffix_after_state[suf]
 
-    def _orgs_by_form(self, text, words, memory, taken, by_end, out, add) -> None:
+    def _orgs_by_form(self, text, words, memory, taken, by_end, out, add, ends: set[int]) -> None:
         by_end_spans = {(f.start, f.end) for f in by_end.values()}
         for w in words:
-            if not w.nom or not w.particles_only:
+            if not w.nom or w.nom_end not in ends or not w.particles_only:
                 continue
             ms = list(w.morphs[:w.nom])
             start = w.start
@@ -530,7 +656,7 @@ class OpenWorld:
             if not self._free(blocked, start, w.nom_end):
                 continue
             noun = text[start:w.nom_end]
-            if not _NAME_CHARS.fullmatch(noun) or any(noun.endswith(x) for x in self.org_stop_ends):
+            if not _NAME_CHARS.fullmatch(noun) or self.org_stop_ends.match(noun) is not None:
                 continue
             state_bloc = self._state_bloc_before(text, start, by_end)
             hit = self._org_suffix(text, w, after_state=state_bloc is not None)

@@ -106,7 +106,8 @@ class ActorResolver:
         self.government_nouns = cues.words("government_noun")
         self.epithet = re.compile("(" + "|".join(map(re.escape, cues.words("epithet_marker"))) + ") ")
         self.name_prefixes = frozenset(cues.words("name_prefix"))
-        self.brand_prefixes = cues.words("brand_prefix")
+        self.brand_prefixes = frozenset(cues.words("brand_prefix"))
+        self.brand_lengths = sorted({len(b) for b in self.brand_prefixes})
         plain: dict[str, list[str]] = {}
         cond: dict[str, list[tuple[str, str]]] = {}
         for s in lexicon.surfaces:
@@ -283,8 +284,9 @@ class ActorResolver:
             if (q_close >= 0 and "\n" not in text[q_open:q_close] and q_close - q_open < 30 and inner_before.strip()
                     and self.epithet.search(inner_before)):
                 return True
-        if any(text.endswith(b, 0, c.start) for b in self.brand_prefixes):
-            return True
+        for k in self.brand_lengths:
+            if k <= c.start and text[c.start - k:c.start] in self.brand_prefixes:
+                return True
         return False
 
     def resolve_sentence(self, text: str, morphs: Sequence[Morpheme], context_blocs: list[str],

@@ -7,8 +7,10 @@ from dataclasses import replace
 from ..document import Document, Mention
 from ..lexicon import load_actor_cues, load_lexicon
 from ..pipeline import Stage
-from .openworld import Found, Memory, OpenWorld
+from .openworld import Memory, OpenWorld
 from .resolver import ActorResolver, Scope
+
+_NO_ACTOR = ("state", "other")  # type and bloc of an id the lexicon lacks (never produced)
 
 
 class ActorStage(Stage):
@@ -26,6 +28,7 @@ class ActorStage(Stage):
         self.open_world = OpenWorld(self.lexicon, cues) if open_world else None
         self.lexicon_paths = lexicon_paths
         self.cues_path = cues_path
+        self.type_bloc = {a.id: (a.type, a.bloc) for a in self.lexicon.actors.values()}
 
     def model_info(self) -> dict[str, str]:
         extra = f"+{len(self.lexicon_paths)} user" if self.lexicon_paths else ""
@@ -38,31 +41,28 @@ class ActorStage(Stage):
         scope = Scope()
         memory = Memory()
         paragraph = None
+        text, to_raw, ow = doc.text, doc.to_raw, self.open_world
+        type_bloc = self.type_bloc
         for s in doc.sentences:
             if s.paragraph != paragraph:
                 paragraph = s.paragraph
                 scope.paragraph_blocs, scope.paragraph_actors = [], []
             morphs = tuple(s.morphemes)
-            known, blocked = self.resolver.resolve(doc.text, morphs, prev_blocs, scope)
-            if self.open_world is not None:
-                found = self.open_world.find(doc.text, morphs, known, blocked, memory)
-            else:
-                found = [Found(a, b, aid, *self.open_world_actor(aid), rule) for a, b, aid, rule in known]
+            known, blocked = self.resolver.resolve(text, morphs, prev_blocs, scope)
+            found = ow.find(text, morphs, known, blocked, memory) if ow is not None else None
+            if found is None:  # nothing beyond the lexicon's names
+                found = [(a, b, aid, *type_bloc.get(aid, _NO_ACTOR), rule, True) for a, b, aid, rule in known]
             blocs_here = []
-            for f in found:
-                rs, re_ = doc.to_raw(f.start, f.end)
-                mentions.append(Mention(f.start, f.end, rs, re_, doc.text[f.start:f.end], f.actor, f.type, f.bloc,
-                                        s.index, f.rule, f.known))
-                blocs_here.append(f.bloc)
-                if f.type in ("state", "agency"):
-                    scope.paragraph_blocs.append(f.bloc)
-                if f.known and f.rule != "lexicon:ctx":
-                    scope.paragraph_actors.append(f.actor)
-                    scope.document_actors.append(f.actor)
+            for start, end, aid, atype, bloc, rule, is_known in found:
+                rs, re_ = to_raw(start, end)
+                mentions.append(Mention(start, end, rs, re_, text[start:end], aid, atype, bloc, s.index, rule,
+                                        is_known))
+                blocs_here.append(bloc)
+                if atype == "state" or atype == "agency":
+                    scope.paragraph_blocs.append(bloc)
+                if is_known and rule != "lexicon:ctx":
+                    scope.paragraph_actors.append(aid)
+                    scope.document_actors.append(aid)
             prev_blocs = blocs_here
         return replace(doc, mentions=tuple(mentions))
 
-    def open_world_actor(self, aid: str) -> tuple[str, str]:
-        """Type and bloc of a lexicon id (``("state", "other")`` if unknown)."""
-        a = self.lexicon.actors.get(aid)
-        return (a.type, a.bloc) if a else ("state", "other")
