@@ -75,11 +75,16 @@ def test_bracket_acronym_of_a_lexicon_name_keeps_the_lexicon_id(pipe):
 
 
 def test_short_form_after_the_full_name(pipe):
-    got = found(pipe, "한국인공지능협회는 성명을 냈다. 인공지능협회는 정부에 건의했다.")
+    got = found(pipe, "국립미래기술진흥원은 성명을 냈다. 미래기술진흥원은 정부에 건의했다.")
     assert [(g[0], g[1], g[3], g[4]) for g in got] == [
-        ("한국인공지능협회", "~company:한국인공지능협회", "KR", "open:org"),
-        ("인공지능협회", "~company:한국인공지능협회", "KR", "coref:short"),
+        ("국립미래기술진흥원", "~agency:국립미래기술진흥원", "KR", "open:org"),
+        ("미래기술진흥원", "~agency:국립미래기술진흥원", "KR", "coref:short"),
     ]
+
+
+def test_associations_named_after_a_state_are_not_actors(pipe):
+    """한국…협회 follows the blockers' rule: no KR mention and no open-world name."""
+    assert found(pipe, "한국인공지능협회는 성명을 냈다.") == []
 
 
 def test_unlisted_name_before_a_bracketed_lexicon_alias_is_that_actor(pipe):

@@ -166,6 +166,7 @@ class OpenWorld:
         self.surnames2 = frozenset(s for s in surnames if len(s) == 2)
         self.name_stop = frozenset(cues.words("name_stop"))
         self.company_class = _Ends(cues.words("company_class"))
+        self.title_stop = _Ends(cues.words("title_stop"))
         self.generic_latin = frozenset(w.upper() for w in cues.words("generic_latin"))
         self.org_suffix = cues.mapping("org_suffix")
         self.org_suffix_after_state = cues.mapping("org_suffix_after_state")
@@ -260,10 +261,14 @@ class OpenWorld:
             taken.append((f.start, f.end))
             by_end[f.end] = f
 
-        # lexicon persons: their last word may come back with a title (황 CEO)
+        # lexicon persons: their last word (황 CEO) or Korean surname (최 부총리) may come back with a title
         for f in out:
-            if f.type == "person" and " " in text[f.start:f.end]:
-                self._register_surname(memory, text[f.start:f.end].split()[-1], f)
+            if f.type == "person":
+                name = text[f.start:f.end]
+                if " " in name:
+                    self._register_surname(memory, name.split()[-1], f)
+                elif self._korean_full(name):
+                    self._register_surname(memory, name[:2] if len(name) == 4 else name[0], f)
         if "bracket" in fire:
             self._named_by_bracket(text, words, out, taken, by_end)
         if "person" in fire:
@@ -444,7 +449,9 @@ class OpenWorld:
             return None
         noun = text[w.start:w.nom_end]
         t = self.titles.match(noun)
-        return t if t is not None and len(noun) - len(t) <= 4 else None
+        if t is None or len(noun) - len(t) > 4 or self.title_stop.match(noun) is not None:
+            return None  # 본회의장 is a hall, not a 의장
+        return t
 
     def _name_word(self, text: str, w: _Word, taken) -> bool:
         name = text[w.start:w.end]
@@ -677,7 +684,13 @@ class OpenWorld:
                 prev = text[text.rfind(" ", 0, start - 1) + 1:start - 1]
                 if prev in self.affiliations or any(b[1] == start - 1 for b in taken if b not in by_end_spans):
                     continue  # 노동당 중앙위원회, 중국공산당 통일전선공작부: organs of parties are not actors
-            if suf == "AI" and not (len(ms) >= 2 and ms[-2].tag == "NNP"):
+            if suf == "AI" and not (len(ms) >= 2 and ms[-2].tag == "NNP" and not self._korean_full(ms[-2].form)):
+                continue
+            if prefix_state is not None and atype != "agency":
+                # 한국…협회: associations and firms named after a state are not actors (the blockers'
+                # rule), and not the state either (codebook §3)
+                taken.remove((prefix_state.start, prefix_state.end))
+                out[out.index(prefix_state)] = prefix_state._replace(start=-1)
                 continue
             nnp = any(m.tag == "NNP" for m in ms)
             latin = any(m.tag == "SL" and m.form.upper() not in self.generic_latin for m in ms)
