@@ -299,8 +299,11 @@ class OpenWorld:
         fire: dict[str, set[int]] = {}
         sentence = text[morphs[0][2]:morphs[-1][3]]
         # one pass over the morphemes; what a form can start is memoised per form
-        fls = list(map(self._form_flags.__getitem__, map(_FORM, morphs)))  # C-level loops
-        hits = [(i, fl) for i, fl in enumerate(fls) if fl] if any(fls) else ()
+        getter = self._form_flags.__getitem__
+        if any(map(getter, map(_FORM, morphs))):  # C-level loops; most sentences stop here
+            hits = [(i, fl) for i, fl in enumerate(map(getter, map(_FORM, morphs))) if fl]
+        else:
+            hits = ()
         if not hits and not memory.acronyms and "(" not in sentence:
             return fire
         org = []
