@@ -198,3 +198,12 @@ def test_developing_countries_camp(pipe):
     assert [(g[0], g[1], g[2]) for g in got] == [
         ("개발도상국 진영", "GLOBAL_SOUTH", "camp"), ("개도국 진영", "GLOBAL_SOUTH", "camp")]
     assert found(pipe, "개도국들은 AI 격차를 우려했다.") == []
+
+
+def test_kim_daepyo_after_the_full_name(pipe):
+    got = found(pipe, "김도윤 누리랩스 대표는 투자 유치를 발표했다. 김 대표는 해외 진출도 예고했다.")
+    assert [(g[0], g[1], g[3], g[4]) for g in got] == [
+        ("김도윤", "~person:김도윤", "KR", "open:person"),
+        ("누리랩스", "~company:누리랩스", "KR", "open:org"),
+        ("김", "~person:김도윤", "KR", "coref:surname"),
+    ]
