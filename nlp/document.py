@@ -57,6 +57,7 @@ class Mention:
     bloc: str
     sentence: int
     rule: str
+    known: bool = True  # False: a name the lexicon does not list (generated id)
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ class Document:
                 {
                     "start": m.start, "end": m.end, "raw_start": m.raw_start, "raw_end": m.raw_end,
                     "text": m.text, "actor": m.actor, "type": m.type, "bloc": m.bloc,
-                    "sentence": m.sentence, "rule": m.rule,
+                    "sentence": m.sentence, "rule": m.rule, "known": m.known,
                 }
                 for m in self.mentions
             ],
@@ -225,7 +226,7 @@ class Document:
         )
         ments = tuple(
             Mention(m["start"], m["end"], m["raw_start"], m["raw_end"], m["text"], m["actor"], m["type"],
-                    m["bloc"], m["sentence"], m.get("rule", ""))
+                    m["bloc"], m["sentence"], m.get("rule", ""), m.get("known", True))
             for m in d.get("mentions", ())
         )
         src = d.get("source") or {}

@@ -1,4 +1,4 @@
-"""Actor lexicon: a TSV data file (``models/actors.tsv``), validated on load.
+"""Actor lexicon (``models/actors.tsv``) and the resolver's cue words (``models/actor_cues.tsv``).
 
 Columns: ``id type bloc names_ko names_en aliases context note``; list fields are
 ``|``-separated.  An alias written ``ctx:COND=surface`` only counts under a
@@ -24,6 +24,7 @@ CONDITIONS = ("US", "CN", "KR", "EU", "regulation")
 
 @dataclass(frozen=True)
 class Actor:
+    """A canonical actor: id, type, bloc and Korean/English display names."""
     id: str
     type: str
     bloc: str
@@ -42,6 +43,7 @@ class Surface:
 
 @dataclass(frozen=True)
 class Lexicon:
+    """The loaded lexicon: actors by id and surfaces (names and aliases) to actor ids."""
     actors: dict[str, Actor]
     surfaces: tuple[Surface, ...]
     paths: tuple[str, ...]
@@ -165,6 +167,7 @@ def _parse(paths: list[Path]) -> Lexicon:
 
 
 def default_lexicon_path() -> Path:
+    """The shipped lexicon (``actors.tsv`` of the shipped data)."""
     return models_dir() / "actors.tsv"
 
 
@@ -177,3 +180,117 @@ def load_lexicon(*user_paths: str) -> Lexicon:
     ('US', 'company')
     """
     return _parse([default_lexicon_path(), *[Path(p) for p in user_paths]])
+
+
+# ---------------------------------------------------------------------------- cue words
+# kind -> what its value must be: "" none, "actor" an actor id, "text" any text,
+# "type" an actor type, "bloc" a bloc id; CHAR_KINDS take a one-character cue,
+# BLOC_KINDS a bloc id as the cue.
+CUE_KINDS: dict[str, str] = {
+    "abbreviation": "actor", "separator": "", "relation_noun": "", "ambiguous_compound": "",
+    "toward_always": "actor", "toward_ambiguous": "actor", "toward_gloss": "actor", "toward_trigger": "",
+    "mi_office": "", "regulatory_cue": "", "regulatory_suffix": "", "state_suffix_reject": "",
+    "demonym_suffix": "", "demonym_particle": "", "modifier_suffix": "", "government_noun": "",
+    "epithet_marker": "", "name_prefix": "", "brand_prefix": "", "gloss": "text",
+    # open-world names
+    "home_bloc": "", "person_title": "", "surname": "", "name_stop": "", "company_class": "",
+    "generic_latin": "", "org_suffix": "type", "org_suffix_after_state": "type", "org_stop": "",
+    "org_generic_stem": "", "org_short_prefix": "", "local_suffix": "", "province": "", "us_state": "",
+    "hereafter": "", "affiliation": "", "locative_particle": "", "analyst_class": "", "address_suffix": "",
+    "title_stop": "",
+}
+CHAR_KINDS = frozenset({"separator", "modifier_suffix", "demonym_particle"})
+BLOC_KINDS = frozenset({"home_bloc"})  # the cue itself is a bloc id
+_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+@dataclass(frozen=True)
+class ActorCues:
+    """Cue words of the actor resolver, by kind, in file order.
+
+    ``entries[kind]`` is a tuple of ``(cue, value)``; ``words(kind)`` the cues alone
+    and ``mapping(kind)`` a cue -> value dict.
+    """
+
+    entries: dict[str, tuple[tuple[str, str], ...]]
+    path: str
+
+    def words(self, kind: str) -> tuple[str, ...]:
+        """The cues of one kind, in file order."""
+        return tuple(c for c, _v in self.entries.get(kind, ()))
+
+    def mapping(self, kind: str) -> dict[str, str]:
+        """Cue -> value for one kind."""
+        return dict(self.entries.get(kind, ()))
+
+
+def default_cues_path() -> Path:
+    """The shipped actor cue words (``actor_cues.tsv`` of the shipped data)."""
+    return models_dir() / "actor_cues.tsv"
+
+
+def _check_value(where: str, kind: str, cue: str, value: str) -> None:
+    rule = CUE_KINDS[kind]
+    if kind in BLOC_KINDS and cue not in blocs():
+        raise LexiconError(f"{where}: unknown bloc {cue!r} for {kind}; allowed: {', '.join(sorted(blocs()))}")
+    if kind in CHAR_KINDS and len(cue) != 1:
+        raise LexiconError(f"{where}: cue {cue!r} of kind {kind} must be one character")
+    if not rule:
+        if value:
+            raise LexiconError(f"{where}: kind {kind} takes no value, got {value!r} for cue {cue!r}")
+        return
+    if not value:
+        raise LexiconError(f"{where}: kind {kind} needs a value ({rule}) for cue {cue!r}")
+    if rule == "actor" and not (value[0].isalpha() and set(value) <= _ID_CHARS):
+        raise LexiconError(f"{where}: value {value!r} of cue {cue!r} is not an actor id (UPPER_SNAKE)")
+    if rule == "type" and value not in actor_types():
+        raise LexiconError(f"{where}: unknown type {value!r} for cue {cue!r}; "
+                           f"allowed: {', '.join(sorted(actor_types()))}")
+    if rule == "bloc" and value not in blocs():
+        raise LexiconError(f"{where}: unknown bloc {value!r} for cue {cue!r}; allowed: {', '.join(sorted(blocs()))}")
+
+
+def parse_actor_cues(path: Path) -> ActorCues:
+    """Read and validate a cue file (``kind<TAB>cue[<TAB>value[<TAB>note]]``).
+
+    Every error is one line naming the file and line: an unknown kind, an empty cue,
+    a missing or unexpected value, a value of the wrong kind, a duplicate cue.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        raise LexiconError(f"{path}: cue file not found") from None
+    except UnicodeDecodeError:
+        raise LexiconError(f"{path}: cue file is not UTF-8") from None
+    entries: dict[str, list[tuple[str, str]]] = {k: [] for k in CUE_KINDS}
+    seen: dict[tuple[str, str], int] = {}
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        where = f"{path}:{lineno}"
+        cols = line.split("\t")
+        if len(cols) < 2 or len(cols) > 4:
+            raise LexiconError(f"{where}: expected kind<TAB>cue[<TAB>value[<TAB>note]], got {len(cols)} column(s)")
+        kind, cue = cols[0].strip(), cols[1]
+        value = cols[2].strip() if len(cols) > 2 else ""
+        if kind not in CUE_KINDS:
+            raise LexiconError(f"{where}: unknown cue kind {kind!r}; allowed: {', '.join(sorted(CUE_KINDS))}")
+        if not cue.strip() or cue != cue.strip():
+            raise LexiconError(f"{where}: empty cue or cue with surrounding spaces {cue!r} (kind {kind})")
+        _check_value(where, kind, cue, value)
+        if (kind, cue) in seen:
+            raise LexiconError(f"{where}: cue {cue!r} of kind {kind} already given on line {seen[(kind, cue)]}")
+        seen[(kind, cue)] = lineno
+        entries[kind].append((cue, value))
+    return ActorCues({k: tuple(v) for k, v in entries.items()}, str(path))
+
+
+@lru_cache(maxsize=8)
+def load_actor_cues(path: str | None = None) -> ActorCues:
+    """The shipped cue words (``models/actor_cues.tsv``) or a user's copy, parsed once.
+
+    >>> cues = load_actor_cues()
+    >>> cues.mapping("abbreviation")["미"], "수출" in cues.words("toward_trigger")
+    ('US', True)
+    """
+    return parse_actor_cues(Path(path) if path else default_cues_path())

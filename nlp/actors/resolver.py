@@ -26,43 +26,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from .document import Document, Mention, Morpheme
-from .labels import models_dir
-from .lexicon import Lexicon, load_lexicon
-from .pipeline import Stage
+from ..document import Morpheme
+from ..labels import models_dir
+from ..lexicon import ActorCues, Lexicon, load_actor_cues
 
-# single-syllable state abbreviations used in compounds (미중, 한미일, 한·중)
-ABBREVIATIONS = {"미": "US", "중": "CN", "한": "KR", "일": "JP", "러": "RU", "북": "KP", "美": "US", "中": "CN",
-                 "韓": "KR", "日": "JP"}
-# unseparated compounds that are ambiguous in ordinary Korean are not read as actors
-RELATION_NOUNS = ("관계", "갈등", "경쟁", "무역", "정상", "협상", "대화", "양국", "전략", "관세", "패권")
-AMBIGUOUS_COMPOUNDS = {"중미", "북미", "남북", "한일자", "일미", "중일전쟁"}
-# words after 대중/대미 that make it "toward China/US"
-TOWARD_TRIGGERS = (
-    "수출", "수입", "제재", "투자", "견제", "압박", "규제", "봉쇄", "무역", "관세", "정책", "강경", "전략", "공세",
-    "포위", "의존", "반도체", "협상", "외교", "통제", "적자", "흑자", "공조", "라인", "전선", "기술", "조치",
-    "경계", "관계", "협력", "접근", "노선", "포용", "매파", "비둘기", "첨단", "AI", "칩", "장비", "강硬",
-)
-# office nouns after a bare 미 that make it the United States
-MI_OFFICES = ("정부", "당국", "행정부", "의회", "상원", "하원", "대통령", "국무부", "국방부", "국방성", "재무부",
-              "법무부", "군", "해군", "공군", "육군", "측", "연방", "백악관", "무역대표부", "정보당국", "국가안보국",
-              "대사", "대사관", "공공", "기업", "빅테크", "반도체", "정가", "조야", "국채", "증시")
-REGULATORY_CUES = ("규제", "법", "규칙", "규범", "입법", "규정", "지침", "의무", "제재", "과징금", "벌금", "GDPR",
-                   "표준", "거버넌스", "감독", "윤리", "금지", "심사", "인증", "준수", "요구", "고위험", "공개하도록",
-                   "투명성", "벌칙")
-STATE_SUFFIX_REJECT = {"인", "어", "계", "인들", "말", "글"}
-STATE_MODIFIER_SUFFIXES = set("판산발형향식측내")
-GOVERNMENT_NOUNS = ("정부", "당국", "측")
-EPITHET_MARKERS = {"판"}
 QUOTE_SPAN = 30  # an epithet in quotes: opening and closing quote at most this many characters apart
 _LATIN = re.compile(r"[A-Za-z0-9]")
 _LATIN_PHRASE = re.compile(r"[A-Za-z][A-Za-z0-9 .&'-]{3,80}")
-_PREFIXES = frozenset(("탈", "친", "반", "對"))
 _NOMINAL = ("NN", "SL", "SH", "SN", "XPN", "NR")
-_SEPARATORS = "·ㆍ・–/-"
 
 
 @dataclass(frozen=True)
@@ -74,8 +48,23 @@ class _Cand:
     conds: tuple[tuple[str, str], ...] = ()  # (condition, actor) alternatives for context-dependent names
 
 
+@dataclass
+class Scope:
+    """What the paragraph and the document have named before the current sentence.
+
+    ``paragraph_blocs``: blocs of state and agency mentions of the paragraph (last one
+    last); ``paragraph_actors`` / ``document_actors``: ids named explicitly (not through
+    context) in the paragraph / document, last one last.
+    """
+
+    paragraph_blocs: list[str] = field(default_factory=list)
+    paragraph_actors: list[str] = field(default_factory=list)
+    document_actors: list[str] = field(default_factory=list)
+
+
 @lru_cache(maxsize=1)
 def load_blockers() -> frozenset[str]:
+    """Names that are never mentions though they start with an actor's name (``actor_blockers.txt``)."""
     path = models_dir() / "actor_blockers.txt"
     if not path.exists():
         return frozenset()
@@ -92,11 +81,35 @@ class ActorResolver:
         Actors and their surfaces.
     nested : bool
         Also report names nested in a longer name (rule ``nested``).
+    cues : ActorCues or None
+        Cue words of the rules (``models/actor_cues.tsv`` when None).
     """
 
-    def __init__(self, lexicon: Lexicon, nested: bool = False) -> None:
+    def __init__(self, lexicon: Lexicon, nested: bool = False, cues: ActorCues | None = None) -> None:
         self.lexicon = lexicon
         self.nested = nested
+        self.cues = cues = cues or load_actor_cues()
+        self.abbreviations = cues.mapping("abbreviation")
+        self.separators = "".join(cues.words("separator"))
+        self.relation_nouns = cues.words("relation_noun")
+        self.ambiguous_compounds = frozenset(cues.words("ambiguous_compound"))
+        self.toward_always = cues.mapping("toward_always")
+        self.toward_ambiguous = cues.mapping("toward_ambiguous")
+        self.toward_gloss = cues.mapping("toward_gloss")
+        self.toward_triggers = cues.words("toward_trigger")
+        self.toward_first = frozenset(w[0] for w in (*self.toward_always, *self.toward_ambiguous))
+        self.mi_offices = cues.words("mi_office")
+        self.regulatory_cues = cues.words("regulatory_cue")
+        self.regulatory_suffixes = cues.words("regulatory_suffix")
+        self.state_suffix_reject = cues.words("state_suffix_reject")
+        self.demonym_suffixes = frozenset(cues.words("demonym_suffix"))
+        self.demonym_particles = frozenset(cues.words("demonym_particle"))
+        self.modifier_suffixes = frozenset(cues.words("modifier_suffix"))
+        self.government_nouns = cues.words("government_noun")
+        self.epithet = re.compile("(" + "|".join(map(re.escape, cues.words("epithet_marker"))) + ") ")
+        self.name_prefixes = frozenset(cues.words("name_prefix"))
+        self.brand_prefixes = frozenset(cues.words("brand_prefix"))
+        self.brand_lengths = sorted({len(b) for b in self.brand_prefixes})
         plain: dict[str, list[str]] = {}
         cond: dict[str, list[tuple[str, str]]] = {}
         for s in lexicon.surfaces:
@@ -105,9 +118,10 @@ class ActorResolver:
             else:
                 cond.setdefault(s.text, []).append((s.condition, s.actor))
         # Korean writers often gloss 인공지능 as 인공지능(AI); accept that form of every name
-        for text, ids in list(plain.items()):
-            if "인공지능" in text and "인공지능(AI)" not in text:
-                plain.setdefault(text.replace("인공지능", "인공지능(AI)"), ids)
+        for word, glossed in cues.entries["gloss"]:
+            for text, ids in list(plain.items()):
+                if word in text and glossed not in text:
+                    plain.setdefault(text.replace(word, glossed), ids)
         self.plain = {k: v[0] for k, v in plain.items()}
         self.cond = cond
         self.blockers = {b for b in load_blockers() if b not in self.plain}
@@ -145,10 +159,12 @@ class ActorResolver:
         n = len(morphs)
         tlen = len(text)
         lookup = self._lookup
+        name_prefixes, modifier_suffixes = self.name_prefixes, self.modifier_suffixes
+        abbreviations, toward_first = self.abbreviations, self.toward_first
         for i, m in enumerate(morphs):
             p = m.start
             word_start = p == 0 or not text[p - 1].isalnum()
-            if not word_start and not (i and morphs[i - 1].form in _PREFIXES):
+            if not word_start and not (i and morphs[i - 1].form in name_prefixes):
                 continue
             ch = text[p] if p < tlen else ""
             if ch in self.first_chars:
@@ -157,7 +173,7 @@ class ActorResolver:
                 e = p + 1
                 while e <= tlen and text[p:e] in prefixes:
                     surface = text[p:e]
-                    hit = lookup(surface) if (e in ends or (e < tlen and text[e] in STATE_MODIFIER_SUFFIXES)) else None
+                    hit = lookup(surface) if (e in ends or (e < tlen and text[e] in modifier_suffixes)) else None
                     e += 1
                     if hit is None:
                         continue
@@ -174,18 +190,18 @@ class ActorResolver:
                     out.append(_Cand(p, end, actors, rule, conds))
             if not word_start:
                 continue
-            if ch in ABBREVIATIONS:
+            if ch in abbreviations:
                 c = self._compound(text, morphs, i)
                 if c:
                     out.append(c)
-            if ch in "대對":
+            if ch in toward_first:
                 c = self._toward(text, morphs, i)
                 if c:
                     out.append(c)
             if m.form == "미" and i + 1 < n:
                 nxt = morphs[i + 1]
                 if nxt.start == m.end + 1 and text[m.end] == " " and any(
-                        text.startswith(o, nxt.start) for o in MI_OFFICES):
+                        text.startswith(o, nxt.start) for o in self.mi_offices):
                     out.append(_Cand(p, m.end, ("US",), "prefix-mi"))
         return out
 
@@ -194,6 +210,7 @@ class ActorResolver:
         m = morphs[i]
         p = m.start
         # separated: X·Y(·Z) where each part is an abbreviation or a lexicon name (미·중의, 한·EU)
+        abbreviations = self.abbreviations
         j, parts, end, abbreviated = p, [], p, False
         while True:
             k = j
@@ -201,13 +218,13 @@ class ActorResolver:
                 k += 1
             run = text[j:k]
             part = next((run[:n] for n in range(len(run), 0, -1)
-                         if run[:n] in ABBREVIATIONS or run[:n] in self.plain), "")
+                         if run[:n] in abbreviations or run[:n] in self.plain), "")
             if not part:
                 break
-            abbreviated |= part in ABBREVIATIONS
-            parts.append(ABBREVIATIONS.get(part) or self.plain[part])
+            abbreviated |= part in abbreviations
+            parts.append(abbreviations.get(part) or self.plain[part])
             end = j + len(part)
-            if end == k and k + 1 < len(text) and text[k] in _SEPARATORS and not text[k + 1].isspace():
+            if end == k and k + 1 < len(text) and text[k] in self.separators and not text[k + 1].isspace():
                 j = k + 1
                 continue
             break
@@ -216,15 +233,15 @@ class ActorResolver:
             return _Cand(p, end, ids, "compound")
         # unseparated: 미중, 한미일 — the whole string made of abbreviations, ending at a morpheme end
         k = p
-        while k < len(text) and text[k] in ABBREVIATIONS and k - p < 4:
+        while k < len(text) and text[k] in abbreviations and k - p < 4:
             k += 1
         ends = {x.end for x in morphs}
         for e in range(k, p + 1, -1):
             s = text[p:e]
-            relation = any(text.startswith(r, e) or text.startswith(" " + r, e) for r in RELATION_NOUNS)
-            if e in ends and len(set(s)) == len(s) and (s not in AMBIGUOUS_COMPOUNDS or relation) \
+            relation = any(text.startswith(r, e) or text.startswith(" " + r, e) for r in self.relation_nouns)
+            if e in ends and len(set(s)) == len(s) and (s not in self.ambiguous_compounds or relation) \
                     and s not in self.plain:
-                ids = tuple(ABBREVIATIONS[c] for c in s)
+                ids = tuple(abbreviations[c] for c in s)
                 if len(set(ids)) >= 2:
                     return _Cand(p, e, ids, "compound")
         return None
@@ -233,18 +250,18 @@ class ActorResolver:
         """대중국 always, 대중/대미 when a trade/security noun follows: toward China/US."""
         m = morphs[i]
         p = m.start
-        if text.startswith("대중국", p) or text.startswith("對中", p):
-            e = p + (3 if text.startswith("대중국", p) else 2)
-            return _Cand(p, e, ("CN",), "toward")
-        form = text[p:p + 2]
-        if form not in ("대중", "대미") or (p + 2 < len(text) and text[p + 2].isalnum()):
+        for form, actor in self.toward_always.items():
+            if text.startswith(form, p):
+                return _Cand(p, p + len(form), (actor,), "toward")
+        for form, actor in self.toward_ambiguous.items():
+            end = p + len(form)
+            if not text.startswith(form, p) or (end < len(text) and text[end].isalnum()):
+                continue
+            rest = text[end:end + 12].lstrip(" (")
+            gloss = next((a for g, a in self.toward_gloss.items() if rest.startswith(g)), None)
+            if gloss is not None or any(rest.startswith(t) for t in self.toward_triggers):
+                return _Cand(p, end, (actor,), "toward")
             return None
-        m = Morpheme(form, "NNG", p, p + 2)
-        rest = text[m.end:m.end + 12].lstrip(" (")
-        if rest.startswith("對中)") or rest.startswith("對美)"):
-            return _Cand(m.start, m.end, ("CN" if form == "대중" else "US",), "toward")
-        if any(rest.startswith(t) for t in TOWARD_TRIGGERS):
-            return _Cand(m.start, m.end, ("CN" if form == "대중" else "US",), "toward")
         return None
 
     # ------------------------------------------------------------------ selection
@@ -255,10 +272,11 @@ class ActorResolver:
         atype = self.lexicon.actors[actor].type if actor in self.lexicon.actors else None
         nxt = text[c.end:c.end + 2]
         if atype == "state" and len(c.actors) == 1:
-            for suf in STATE_SUFFIX_REJECT:
+            for suf in self.state_suffix_reject:
                 if nxt.startswith(suf):
                     after = text[c.end + len(suf):c.end + len(suf) + 1]
-                    if not after or not after[0].isalnum() or suf in ("인", "어") and after in "은는이가을를의과와도들":
+                    if not after or not after[0].isalnum() or suf in self.demonym_suffixes and \
+                            after in self.demonym_particles:
                         return True
         # epithets: '중국판 구글', '한국의 엔비디아', '제2의 화웨이' — the target is not a mention
         # only quotes less than QUOTE_SPAN apart count, so both searches stay in a window around the
@@ -269,19 +287,26 @@ class ActorResolver:
                           default=-1)
             inner_before = text[q_open + 1:c.start]
             if (q_close >= 0 and "\n" not in text[q_open:q_close] and q_close - q_open < QUOTE_SPAN and inner_before.strip()
-                    and re.search(r"(의|판|형) ", inner_before)):
+                    and self.epithet.search(inner_before)):
                 return True
-        if text[max(0, c.start - 2):c.start] in ("K-", "k-"):
-            return True
+        for k in self.brand_lengths:
+            if k <= c.start and text[c.start - k:c.start] in self.brand_prefixes:
+                return True
         return False
 
     def resolve_sentence(self, text: str, morphs: Sequence[Morpheme], context_blocs: list[str],
-                         ) -> list[tuple[int, int, str, str]]:
+                         scope: Scope | None = None) -> list[tuple[int, int, str, str]]:
         """Mentions ``(start, end, actor, rule)`` of one sentence.
 
         ``context_blocs`` holds the blocs of state-like mentions of the previous sentence
-        (last one last), for context-dependent names.
+        (last one last), for context-dependent names; ``scope`` what the paragraph and
+        the document named before.
         """
+        return self.resolve(text, morphs, context_blocs, scope)[0]
+
+    def resolve(self, text: str, morphs: Sequence[Morpheme], context_blocs: list[str], scope: Scope | None = None,
+                ) -> tuple[list[tuple[int, int, str, str]], list[tuple[int, int]]]:
+        """Like :meth:`resolve_sentence`, also returning the spans of blocker names."""
         cands = [c for c in self.candidates(text, morphs) if not self._reject(text, c, morphs)]
         for k, c in enumerate(cands):
             end = self._bracket_extend(text, c)
@@ -296,6 +321,7 @@ class ActorResolver:
                 pos = c.end
         chosen = self._absorb_states(text, chosen)
         out: list[tuple[int, int, str, str]] = []
+        blocked = [(c.start, c.end) for c in chosen if c.rule == "blocker"]
         sentence_blocs: list[tuple[int, str]] = []
         pending: list[_Cand] = []
         for c in chosen:
@@ -313,31 +339,57 @@ class ActorResolver:
             if self.nested:
                 out.extend(self._nested(text, morphs, c))
         for c in pending:
-            actor = self._by_context(text, c, sentence_blocs, context_blocs)
+            actor = self._by_context(text, c, sentence_blocs, context_blocs, scope)
             if actor:
-                out.append((c.start, c.end, actor, "lexicon:ctx"))
+                out.append((c.start, c.end, actor, c.rule if c.actors and actor == c.actors[0] else "lexicon:ctx"))
             elif c.actors:
                 out.extend((c.start, c.end, a, c.rule) for a in c.actors)
+            else:
+                blocked.append((c.start, c.end))  # a conditional name whose condition failed
         out.sort(key=lambda x: (x[0], x[1]))
-        return out
+        return out, blocked
 
     def _by_context(self, text: str, c: _Cand, sentence_blocs: list[tuple[int, str]],
-                    context_blocs: list[str]) -> str | None:
+                    context_blocs: list[str], scope: Scope | None = None) -> str | None:
+        """The actor a context-dependent name takes, or None.
+
+        Nearest evidence first: a state named earlier in the sentence, in the previous
+        sentence, later in the sentence; then an explicit mention of one of the
+        candidate actors earlier in the paragraph, a state named earlier in the
+        paragraph, an explicit mention earlier in the document.  A name with a default
+        actor (bare 외교부 -> KR_MOFA) keeps it when the nearest state is the default's.
+        """
         conds = dict(c.conds)
         if "regulation" in conds:
             window = text[c.start:c.end + 40]
-            if any(cue in window for cue in REGULATORY_CUES) or text.startswith("식", c.end):
+            if any(cue in window for cue in self.regulatory_cues) or any(
+                    text.startswith(x, c.end) for x in self.regulatory_suffixes):
                 return conds["regulation"]
             return None
-        before = [b for s, b in sentence_blocs if s < c.start and b in conds]
+        default = c.actors[0] if c.actors else None
+        by_bloc = dict(conds)
+        if default in self.lexicon.actors:
+            by_bloc.setdefault(self.lexicon.actors[default].bloc, default)
+        before = [b for s, b in sentence_blocs if s < c.start and b in by_bloc]
         if before:
-            return conds[before[-1]]
-        prev = [b for b in context_blocs if b in conds]
+            return by_bloc[before[-1]]
+        prev = [b for b in context_blocs if b in by_bloc]
         if prev:
-            return conds[prev[-1]]
-        after = [b for s, b in sentence_blocs if s > c.start and b in conds]
+            return by_bloc[prev[-1]]
+        after = [b for s, b in sentence_blocs if s > c.start and b in by_bloc]
         if after:
-            return conds[after[0]]
+            return by_bloc[after[0]]
+        if scope is not None:
+            ids = set(by_bloc.values())
+            named = [a for a in scope.paragraph_actors if a in ids]
+            if named:
+                return named[-1]
+            para = [b for b in scope.paragraph_blocs if b in by_bloc]
+            if para:
+                return by_bloc[para[-1]]
+            named = [a for a in scope.document_actors if a in ids]
+            if named:
+                return named[-1]
         return None
 
     def _bracket_extend(self, text: str, c: _Cand) -> int:
@@ -367,7 +419,7 @@ class ActorResolver:
         for c in chosen:
             a = self.lexicon.actors.get(c.actors[0]) if len(c.actors) == 1 else None
             if a and a.type == "state" and c.rule == "lexicon":
-                for noun in GOVERNMENT_NOUNS:
+                for noun in self.government_nouns:
                     if text.startswith(" " + noun, c.end) and not text[c.end + 1 + len(noun):][:1].isalnum():
                         c = replace(c, end=c.end + 1 + len(noun))
                         break
@@ -385,36 +437,3 @@ class ActorResolver:
         inner = [x for x in self.candidates(text, [m for m in morphs if c.start <= m.start < c.end])
                  if x.end <= c.end and (x.start, x.end) != (c.start, c.end) and x.actors]
         return [(x.start, x.end, a, "nested") for x in inner for a in x.actors]
-
-
-class ActorStage(Stage):
-    """Pipeline stage: fills ``Document.mentions``."""
-
-    name = "actors"
-    requires = ("sentences", "morphemes")
-    assigns = ("mentions",)
-
-    def __init__(self, lexicon_paths: tuple[str, ...] = (), nested: bool = False) -> None:
-        self.lexicon = load_lexicon(*lexicon_paths)
-        self.resolver = ActorResolver(self.lexicon, nested=nested)
-        self.lexicon_paths = lexicon_paths
-
-    def model_info(self) -> dict[str, str]:
-        extra = f"+{len(self.lexicon_paths)} user" if self.lexicon_paths else ""
-        return {"actors": f"lexicon-{len(self.lexicon)}{extra}"}
-
-    def process(self, doc: Document) -> Document:
-        mentions: list[Mention] = []
-        prev_blocs: list[str] = []
-        actors = self.lexicon.actors
-        for s in doc.sentences:
-            found = self.resolver.resolve_sentence(doc.text, tuple(s.morphemes), prev_blocs)
-            blocs_here = []
-            for start, end, aid, rule in found:
-                a = actors.get(aid)
-                atype, bloc = (a.type, a.bloc) if a else ("state", "other")
-                rs, re_ = doc.to_raw(start, end)
-                mentions.append(Mention(start, end, rs, re_, doc.text[start:end], aid, atype, bloc, s.index, rule))
-                blocs_here.append(bloc)
-            prev_blocs = blocs_here
-        return replace(doc, mentions=tuple(mentions))
