@@ -507,6 +507,11 @@ def relayout(text: str) -> tuple[str, OffsetMap, tuple[Block, ...], str]:
                         single_blank += 1
                 last_text_idx = idx
         blank_is_artifact = nonblank_gaps > 0 and single_blank / nonblank_gaps >= 0.6
+        # A single leading space is usually a PDF-extraction artifact inside a word (the reference essay
+        # has a few: "경\n 쟁"); in a text where most lines start with one, it is the word break itself.
+        text_lines = [ln for _, ln in lines if ln.strip()]
+        space_led = sum(1 for ln in text_lines if ln.startswith(" ") and _indent(ln) < 2)
+        leading_space_breaks = bool(text_lines) and space_led / len(text_lines) >= 0.5
         prev_short = True
         pending_blank = False
         for start, ln in lines:
@@ -533,8 +538,8 @@ def relayout(text: str) -> tuple[str, OffsetMap, tuple[Block, ...], str]:
                 cur_start = b.n
                 b.copy(start + lead, content_end)
             else:
-                if lead == 1 and not prev_raw.endswith((" ", "\u3000")):
-                    lead = 0  # the space that starts this line is the one between the words: keep it
+                if lead == 1 and leading_space_breaks and not prev_raw.endswith((" ", "\u3000")):
+                    lead = 0  # this text breaks words with the space that starts the next line: keep it
                 elif prev_raw.endswith((" ", "\u3000")):
                     b.insert(" ", start - 1)
                 elif _ends_sentence(prev_raw) and s[:1].isalnum():

@@ -673,7 +673,8 @@ def test_more_sentences_than_the_feature_cache_holds(monkeypatch):
 
 
 def test_actor_quote_search_stays_in_a_window(tmp_path):
-    from nlp.actors import QUOTE_SPAN, ActorStage
+    from nlp.actors import ActorStage
+    from nlp.actors.resolver import QUOTE_SPAN
     from nlp.document import Document, Morpheme, Sentence
 
     scanned = []
