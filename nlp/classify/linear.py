@@ -279,7 +279,10 @@ class LinearClassifier(SentenceClassifier):
         compiled = self._compiled()
         if compiled is None:
             return self._proba(self._cached_rows(items), self.coef_, self.intercept_)
-        return coo_proba(len(items), self._batch_rows(compiled, items), self.coef_, self.intercept_)
+        key = id(self.coef_)
+        if getattr(self, "_coef_t_key", None) != key:
+            self._coef_t, self._coef_t_key = np.ascontiguousarray(self.coef_.T, dtype=np.float64), key
+        return coo_proba(len(items), self._batch_rows(compiled, items), self._coef_t, self.intercept_)
 
     def _compiled(self) -> CompiledFeatures | None:
         """The compiled tables of this model's feature space, shared by models with the same space."""
@@ -293,20 +296,24 @@ class LinearClassifier(SentenceClassifier):
     def _batch_rows(self, compiled: CompiledFeatures, items: Sequence[SentenceItem]):
         """COO rows of a batch; the last few batches are kept so that the frames model reuses
         the rows the dimensions model computed for the same sentences (one shared feature space)."""
-        key = (self._feature_space(), tuple([(it.text, it.prev_text, it.next_text) for it in items]))
-        rows = _BATCH_CACHE.get(key)
-        if rows is None:
-            own = _given_or_tokenized([it.text for it in items], [it.morphemes for it in items])
-            prev = nxt = None
-            if self.context:
-                prev = _given_or_tokenized([it.prev_text for it in items],
-                                           [it.extra.get("prev_morphemes", ()) for it in items])
-                nxt = _given_or_tokenized([it.next_text for it in items],
-                                          [it.extra.get("next_morphemes", ()) for it in items])
-            rows = compiled.rows([it.text for it in items], own, prev, nxt)
-            _BATCH_CACHE[key] = rows
-            while len(_BATCH_CACHE) > _BATCH_CACHE_SIZE:
-                _BATCH_CACHE.popitem(last=False)
+        texts = [it.text for it in items]
+        given = ([it.morphemes for it in items], [it.extra.get("prev_morphemes", ()) for it in items],
+                 [it.extra.get("next_morphemes", ()) for it in items])
+        key = (self._feature_space(), self.context, tuple([(it.text, it.prev_text, it.next_text) for it in items]))
+        hit = _BATCH_CACHE.get(key)
+        # the same texts can carry other morphemes (Kiwi reads a sentence in its paragraph): compare them too
+        # (fast: the stages pass the same tuples, and equal objects compare by identity first)
+        if hit is not None and hit[0] == given:
+            return hit[1]
+        own = _given_or_tokenized(texts, given[0])
+        prev = nxt = None
+        if self.context:
+            prev = _given_or_tokenized([it.prev_text for it in items], given[1])
+            nxt = _given_or_tokenized([it.next_text for it in items], given[2])
+        rows = compiled.rows(texts, own, prev, nxt)
+        _BATCH_CACHE[key] = (given, rows)
+        while len(_BATCH_CACHE) > _BATCH_CACHE_SIZE:
+            _BATCH_CACHE.popitem(last=False)
         return rows
 
     def _feature_space(self) -> str:

@@ -271,12 +271,14 @@ class CompiledFeatures:
                 np.concatenate([p[2] for p in parts]))
 
 
-def coo_proba(n: int, rows: tuple[np.ndarray, np.ndarray, np.ndarray], W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Logistic probabilities ``sigmoid(X @ W + b)`` for COO rows ``(sentence, feature, value)``."""
+def coo_proba(n: int, rows: tuple[np.ndarray, np.ndarray, np.ndarray], WT: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Logistic probabilities ``sigmoid(X @ W + b)`` for COO rows ``(sentence, feature, value)``.
+
+    ``WT`` is the transposed weight matrix, ``(n_labels, n_features)``, C-contiguous float64.
+    """
     s, f, v = rows
-    out = np.empty((n, W.shape[1]))
-    contrib = W[f].astype(np.float64) * v[:, None]
-    for j in range(W.shape[1]):
-        out[:, j] = np.bincount(s, weights=contrib[:, j], minlength=n)
+    out = np.empty((n, WT.shape[0]))
+    for j in range(WT.shape[0]):
+        out[:, j] = np.bincount(s, weights=WT[j][f] * v, minlength=n)
     out += b
     return 1.0 / (1.0 + np.exp(-out))
