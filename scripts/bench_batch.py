@@ -241,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="annotate --workers for the runs at --sizes (default: number of cores)")
     ap.add_argument("--tokenize-only", action="store_true",
                     help="also annotate --stages tokenize at --scaling-size: the batch machinery alone against Kiwi")
+    ap.add_argument("--dask", action="store_true",
+                    help="also annotate --engine dask --workers 2 (a local cluster) at --scaling-size")
     ap.add_argument("--cores", type=int, default=os.cpu_count() or 1, help="cores for bare Kiwi (default: all)")
     ap.add_argument("--workdir", default="/tmp/kdiscourse-bench", help="where corpora and outputs go")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
@@ -316,6 +318,12 @@ def main(argv: list[str] | None = None) -> int:
         results["ratio_tokenize_only"] = bare_n["wall_s"] / tok["wall_s"]
         print(f"ratio at {size:g} MB with --stages tokenize (reading, repair, Kiwi, rows, writing, checks): "
               f"{results['ratio_tokenize_only']:.3f}", flush=True)
+    if args.dask:
+        dk = annotate(corpus, work / f"out-{size:g}mb-dask", 2, ["--engine", "dask"])
+        report("annotate --engine dask --workers 2", size, dk)
+        if bare_n:
+            results["ratio_dask"] = bare_n["wall_s"] / dk["wall_s"]
+            print(f"ratio at {size:g} MB with the Dask engine (2 workers): {results['ratio_dask']:.3f}", flush=True)
     if args.bare_one_thread:
         bare1 = bare_kiwi(corpus, 1)
         report("bare Kiwi (1 thread)", size, bare1)
