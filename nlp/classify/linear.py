@@ -52,6 +52,7 @@ _FEATURE_CACHE_SIZE = 8192
 _COMPILED: dict = {}
 _BATCH_CACHE: OrderedDict = OrderedDict()
 _BATCH_CACHE_SIZE = 4
+_COMPILE_MIN_ITEMS = 200  # until the tables exist, batches smaller than this use the reference feature code
 
 
 def _given_or_tokenized(texts: Sequence[str], given: Sequence[Sequence]) -> list[Sequence]:
@@ -276,6 +277,9 @@ class LinearClassifier(SentenceClassifier):
         self._check_fitted()
         if not len(items):
             return np.zeros((0, len(self.labels)))
+        if self._feature_space() not in _COMPILED and len(items) < _COMPILE_MIN_ITEMS:
+            # a small first batch (``tag`` on one document): compiling the tables would cost more than it saves
+            return self._proba(self._cached_rows(items), self.coef_, self.intercept_)
         compiled = self._compiled()
         if compiled is None:
             return self._proba(self._cached_rows(items), self.coef_, self.intercept_)
