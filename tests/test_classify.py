@@ -345,3 +345,24 @@ def test_heading_blocks_get_no_label():
     assert doc.sentences[0].dimensions == () and doc.sentences[0].frames == ()
     assert doc.sentences[0].scores  # the scores stay visible
     assert doc.sentences[1].dimensions
+
+
+@pytest.mark.parametrize("task", ["dimensions", "frames"])
+def test_compiled_features_give_the_reference_probabilities(task, monkeypatch):
+    """The batch featuriser (nlp.classify.sparse) against the string features of _analyze/_rows."""
+    from nlp.classify import linear
+    from nlp.resources import models_dir
+
+    model = load_model(models_dir() / task, task=task)
+    texts = ["미국은 반도체 수출통제를 강화했다.", "중국 정부는 AI 칩 자립을 서두른다!", "EU도  규제 논의에 나섰다.",
+             "부      칙", "(  ) 같은 기호만 — ?"]
+    items = items_from_sentences(texts)  # no morphemes: both paths tokenize with Kiwi
+    monkeypatch.setattr(linear, "_COMPILE_MIN_ITEMS", 0)
+    monkeypatch.setattr(linear, "_BATCH_CACHE", type(linear._BATCH_CACHE)())
+    fast = model.predict_proba(items)
+    assert model._compiled() is not None
+    ref = model._proba(model._rows(model._analyze(items), model.vocabulary_, model.idf_), model.coef_,
+                       model.intercept_)
+    assert fast.shape == (len(texts), len(model.labels))
+    np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-12)
+    assert ((fast >= model.thresholds_) == (ref >= model.thresholds_)).all()

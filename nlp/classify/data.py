@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,7 @@ ESSAY_GOLD = REPO / "corpus" / "essay" / "sentences.tsv"
 ESSAY_TEXT = REPO.parent / "shared" / "seeds" / "000_a2316ee7125e2d43.txt"
 DEFAULT_SEED = 20240611
 TEST_FRACTION = 0.2
+_FORM_TAG = itemgetter(0, 1)
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ def items_from_sentences(texts: Sequence[str], morphemes: Sequence[Sequence[tupl
 def items_from_document(doc) -> list[SentenceItem]:
     """Items for the sentences of a tokenized :class:`~nlp.document.Document`."""
     texts = [s.text for s in doc.sentences]
-    morphs = [tuple((m[0], m[1]) for m in s.morphemes) for s in doc.sentences]
+    morphs = [tuple(map(_FORM_TAG, s.morphemes)) for s in doc.sentences]
     return items_from_sentences(texts, morphs, doc.id)
 
 

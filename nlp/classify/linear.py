@@ -40,6 +40,7 @@ from .base import (
     read_model_json,
     tune_thresholds,
 )
+from .sparse import CompiledFeatures, coo_proba
 
 SKIP_TAGS = frozenset({"SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "SB", "W_URL", "W_EMAIL", "W_HASHTAG",
                        "W_MENTION", "W_SERIAL", "W_EMOJI"})
@@ -48,6 +49,20 @@ BLOCKS = ("m", "c", "ctx")
 _FEATURE_CACHE: OrderedDict = OrderedDict()
 _ROW_CACHE: OrderedDict = OrderedDict()
 _FEATURE_CACHE_SIZE = 8192
+_COMPILED: dict = {}
+_BATCH_CACHE: OrderedDict = OrderedDict()
+_BATCH_CACHE_SIZE = 4
+_COMPILE_MIN_ITEMS = 200  # until the tables exist, batches smaller than this use the reference feature code
+
+
+def _given_or_tokenized(texts: Sequence[str], given: Sequence[Sequence]) -> list[Sequence]:
+    """The given morphemes of each text; Kiwi's for the non-blank texts given none (one batch)."""
+    out = list(given)
+    todo = [i for i, (t, ms) in enumerate(zip(texts, given)) if not ms and t.strip()]
+    if todo:
+        for i, ms in zip(todo, item_morphemes([SentenceItem(texts[i]) for i in todo])):
+            out[i] = ms
+    return out
 
 
 def _morph_features(morphs: Sequence[tuple[str, str]]) -> list[str]:
@@ -255,11 +270,57 @@ class LinearClassifier(SentenceClassifier):
             raise ModelError("LinearClassifier is not fitted; call fit() or load() first")
 
     def predict_proba(self, items: Sequence[SentenceItem]) -> np.ndarray:
-        """Probabilities, shape ``(n_items, n_labels)``, computed with numpy only."""
+        """Probabilities, shape ``(n_items, n_labels)``, computed with numpy only.
+
+        The whole batch is featurised at once by the compiled tables of
+        :mod:`nlp.classify.sparse`; a vocabulary they cannot express falls back to
+        the reference feature code (``_analyze`` + ``_rows``), with the same result.
+        """
         self._check_fitted()
         if not len(items):
             return np.zeros((0, len(self.labels)))
-        return self._proba(self._cached_rows(items), self.coef_, self.intercept_)
+        if self._feature_space() not in _COMPILED and len(items) < _COMPILE_MIN_ITEMS:
+            # a small first batch (``tag`` on one document): compiling the tables would cost more than it saves
+            return self._proba(self._cached_rows(items), self.coef_, self.intercept_)
+        compiled = self._compiled()
+        if compiled is None:
+            return self._proba(self._cached_rows(items), self.coef_, self.intercept_)
+        key = id(self.coef_)
+        if getattr(self, "_coef_t_key", None) != key:
+            self._coef_t, self._coef_t_key = np.ascontiguousarray(self.coef_.T, dtype=np.float64), key
+        return coo_proba(len(items), self._batch_rows(compiled, items), self._coef_t, self.intercept_)
+
+    def _compiled(self) -> CompiledFeatures | None:
+        """The compiled tables of this model's feature space, shared by models with the same space."""
+        space = self._feature_space()
+        if space not in _COMPILED:
+            _COMPILED[space] = CompiledFeatures.compile(
+                self.features_, self.idf_, self.char_ngrams, self.context, self._block_weights(), SKIP_TAGS,
+                CONTENT_PREFIXES)
+        return _COMPILED[space]
+
+    def _batch_rows(self, compiled: CompiledFeatures, items: Sequence[SentenceItem]):
+        """COO rows of a batch; the last few batches are kept so that the frames model reuses
+        the rows the dimensions model computed for the same sentences (one shared feature space)."""
+        texts = [it.text for it in items]
+        given = ([it.morphemes for it in items], [it.extra.get("prev_morphemes", ()) for it in items],
+                 [it.extra.get("next_morphemes", ()) for it in items])
+        key = (self._feature_space(), self.context, tuple([(it.text, it.prev_text, it.next_text) for it in items]))
+        hit = _BATCH_CACHE.get(key)
+        # the same texts can carry other morphemes (Kiwi reads a sentence in its paragraph): compare them too
+        # (fast: the stages pass the same tuples, and equal objects compare by identity first)
+        if hit is not None and hit[0] == given:
+            return hit[1]
+        own = _given_or_tokenized(texts, given[0])
+        prev = nxt = None
+        if self.context:
+            prev = _given_or_tokenized([it.prev_text for it in items], given[1])
+            nxt = _given_or_tokenized([it.next_text for it in items], given[2])
+        rows = compiled.rows(texts, own, prev, nxt)
+        _BATCH_CACHE[key] = (given, rows)
+        while len(_BATCH_CACHE) > _BATCH_CACHE_SIZE:
+            _BATCH_CACHE.popitem(last=False)
+        return rows
 
     def _feature_space(self) -> str:
         """Fingerprint of vocabulary, idf and block weights: models that share it (the shipped

@@ -70,12 +70,13 @@ class ClassifierStage(Stage):
     def _annotate(self, doc, items, proba):
         """Write labels and scores. Codebook §2 rule 4: sentences of heading blocks
         (titles, bylines, section headings) get no label; their scores are kept."""
-        labels, thr = self.model.labels, self.model.thresholds_
+        labels, thr = self.model.labels, self.model.thresholds_.tolist()
         headings = {k for k, (_a, _b, kind) in enumerate(doc.paragraphs) if kind == "heading"}
         sents = []
-        for s, item, p in zip(doc.sentences, items, proba):
+        rows = proba.tolist() if hasattr(proba, "tolist") else [list(map(float, p)) for p in proba]
+        for s, item, p in zip(doc.sentences, items, rows):
             chosen = () if s.paragraph in headings else tuple(lab for lab, pj, tj in zip(labels, p, thr) if pj >= tj)
-            kw = {self.task: chosen, "scores": {**s.scores, **{lab: round(float(pj), 4) for lab, pj in zip(labels, p)}}}
+            kw = {self.task: chosen, "scores": {**s.scores, **dict(zip(labels, [round(pj, 4) for pj in p]))}}
             if self.explain and chosen:
                 why = {lab: tuple(self.model.explain(item, lab, self.explain_k)) for lab in chosen}
                 kw["explanations"] = {**s.explanations, **why}

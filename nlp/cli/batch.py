@@ -113,8 +113,9 @@ def register(sub) -> None:
                         "cluster on 127.0.0.1)")
     a.add_argument("--kiwi-threads", type=positive, metavar="N",
                    help="Kiwi threads per worker process (default: all cores with 1 worker, else cores/workers)")
-    a.add_argument("--shard-size", type=positive, default=DEFAULT_SHARD_SIZE, metavar="N",
-                   help=f"records per shard at most (default: {DEFAULT_SHARD_SIZE})")
+    a.add_argument("--shard-size", type=positive, default=None, metavar="N",
+                   help=f"records per shard at most (default: {DEFAULT_SHARD_SIZE} with one worker; with more, "
+                        "sized from the input so that each worker gets several shards)")
     a.add_argument("--shard-bytes", type=size, default=DEFAULT_SHARD_BYTES, metavar="SIZE",
                    help="input bytes per shard at most, e.g. 4M (default: 1M)")
     a.add_argument("--max-bytes", type=size, default=MAX_INPUT_BYTES, metavar="SIZE",

@@ -33,22 +33,39 @@ lazily, and only records and settings travel with a task.
 
 
 from .common import DEFAULT_SHARD_BYTES, DEFAULT_SHARD_SIZE, FORMATS, INPUT_FORMATS, MANIFEST, TABLES, IntegrityError
-from .readers import (
-    CorpusInput,
-    Record,
-    csv_input,
-    dataframe_input,
-    directory_input,
-    jsonl_input,
-    open_input,
-    parquet_input,
-)
-from .run import RunSummary, annotate_corpus
-from .shards import ShardTask, iter_shards
-from .store import read_manifest, read_table, verify_output
-from .summary import plot_summary, summarize
-from .tables import document_rows
-from .worker import CorpusTables, RunConfig, annotate_dataframe, annotate_records, annotate_shard, worker_pipeline
+
+# The rest is imported on first use (PEP 562), so that `kdiscourse tag`, whose command line
+# registers the batch options with these constants, does not load the batch machinery.
+_LAZY = {
+    "readers": ("CorpusInput", "Record", "csv_input", "dataframe_input", "directory_input", "jsonl_input",
+                "open_input", "parquet_input"),
+    "run": ("RunSummary", "annotate_corpus"),
+    "shards": ("ShardTask", "iter_shards"),
+    "store": ("read_manifest", "read_table", "verify_output"),
+    "summary": ("plot_summary", "summarize"),
+    "tables": ("document_rows",),
+    "worker": ("CorpusTables", "RunConfig", "annotate_dataframe", "annotate_records", "annotate_shard",
+               "worker_pipeline"),
+}
+_WHERE = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str):
+    """Import the public names of the batch modules on first access."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the lazily imported ones included."""
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "DEFAULT_SHARD_BYTES", "DEFAULT_SHARD_SIZE", "FORMATS", "INPUT_FORMATS", "MANIFEST", "TABLES",

@@ -11,7 +11,7 @@ from ..errors import OutputError, UsageError
 from ..pipeline import Pipeline
 from .common import ENGINES
 from .shards import ShardTask
-from .worker import RunConfig, ShardResult, annotate_shard
+from .worker import RunConfig, ShardResult, annotate_shard, set_progress
 
 
 def _watch_parent(parent: int) -> None:
@@ -21,10 +21,13 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _init_process_worker(parent: int, kiwi_threads: int | None) -> None:
-    """Process-pool initializer: exit if the parent dies (kill -9), set Kiwi's thread count."""
+def _init_process_worker(parent: int, kiwi_threads: int | None, progress=None) -> None:
+    """Process-pool initializer: exit if the parent dies (kill -9), set Kiwi's thread count,
+    send the shard index of each annotated document to the ``progress`` queue."""
     if kiwi_threads:
         os.environ["KDISCOURSE_KIWI_WORKERS"] = str(kiwi_threads)
+    if progress is not None:
+        set_progress(progress.put)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
@@ -39,12 +42,17 @@ class _Engine:
 
 
 class _InlineEngine(_Engine):
-    def __init__(self, pipeline: Pipeline | None) -> None:
+    def __init__(self, pipeline: Pipeline | None, on_document=None) -> None:
         self.pipeline = pipeline
+        self.on_document = on_document
 
     def run(self, tasks, config):
-        for t in tasks:
-            yield annotate_shard(t, config, self.pipeline)
+        set_progress(self.on_document)
+        try:
+            for t in tasks:
+                yield annotate_shard(t, config, self.pipeline)
+        finally:
+            set_progress(None)
 
 
 def _dead_worker(task: ShardTask, cause: object) -> OutputError:
@@ -54,17 +62,32 @@ def _dead_worker(task: ShardTask, cause: object) -> OutputError:
 
 
 class _ProcessEngine(_Engine):
-    def __init__(self, workers: int, kiwi_threads: int | None) -> None:
+    def __init__(self, workers: int, kiwi_threads: int | None, on_document=None) -> None:
+        import multiprocessing as mp
+
+        self.ctx = mp.get_context("spawn")
         self.workers = workers
         self.kiwi_threads = kiwi_threads
+        self.queue = self.reader = None
+        if on_document is not None:  # per-document progress: workers put shard indices, a thread reads them
+            self.queue = self.ctx.Queue()
+            self.reader = threading.Thread(target=self._read_progress, args=(self.queue, on_document), daemon=True)
+            self.reader.start()
         self.pool = self._new_pool(workers)
 
     def _new_pool(self, workers: int):
-        import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                   initializer=_init_process_worker, initargs=(os.getpid(), self.kiwi_threads))
+        return ProcessPoolExecutor(max_workers=workers, mp_context=self.ctx, initializer=_init_process_worker,
+                                   initargs=(os.getpid(), self.kiwi_threads, self.queue))
+
+    @staticmethod
+    def _read_progress(queue, on_document) -> None:
+        while True:
+            index = queue.get()
+            if index is None:
+                return
+            on_document(index)
 
     def run(self, tasks, config):
         """Results as shards finish; a shard whose worker died is retried once, alone, then reported."""
@@ -111,6 +134,10 @@ class _ProcessEngine(_Engine):
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.queue is not None:
+            self.queue.put(None)
+            self.reader.join(timeout=5)
+            self.queue.close()
 
 
 class _DaskEngine(_Engine):
@@ -174,7 +201,9 @@ class _DaskEngine(_Engine):
 
 
 def _make_engine(engine: str, workers: int, scheduler: str | None, pipeline: Pipeline | None,
-                 kiwi_threads: int | None, quiet: bool) -> _Engine:
+                 kiwi_threads: int | None, quiet: bool, on_document=None) -> _Engine:
+    """The engine for these options; ``on_document(shard_index)`` gets per-document progress
+    (local engines; the Dask engine reports per shard)."""
     if engine not in ENGINES:
         raise UsageError(f"engine {engine!r}; allowed: {', '.join(ENGINES)}")
     if workers < 1:
@@ -184,5 +213,5 @@ def _make_engine(engine: str, workers: int, scheduler: str | None, pipeline: Pip
     if scheduler:
         raise UsageError("a scheduler address only applies to the dask engine")
     if workers == 1:
-        return _InlineEngine(pipeline)
-    return _ProcessEngine(workers, kiwi_threads)
+        return _InlineEngine(pipeline, on_document)
+    return _ProcessEngine(workers, kiwi_threads, on_document)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -15,11 +16,11 @@ from ..config import PipelineConfig, as_config
 from ..errors import UsageError
 from ..inputs import MAX_INPUT_BYTES
 from ..pipeline import Pipeline
-from .common import DEFAULT_SHARD_BYTES, DEFAULT_SHARD_SIZE, FORMATS, MANIFEST, MANIFEST_VERSION, TABLES, IntegrityError
+from .common import DEFAULT_SHARD_BYTES, FORMATS, MANIFEST, MANIFEST_VERSION, TABLES, IntegrityError
 from .engines import _make_engine
 from .lock import LOCK_FILE, folder_lock
 from .readers import CorpusInput, Record
-from .shards import ShardTask, iter_shards
+from .shards import ShardTask, auto_shard_size, iter_shards
 from .store import (
     _clear_output,
     _diff,
@@ -72,7 +73,7 @@ class RunSummary:
 
 def annotate_corpus(source: CorpusInput, out_dir: str | Path, *, engine: str = "local", workers: int = 1,
                     scheduler: str | None = None, out_format: str = "parquet",
-                    shard_size: int = DEFAULT_SHARD_SIZE, shard_bytes: int = DEFAULT_SHARD_BYTES,
+                    shard_size: int | None = None, shard_bytes: int = DEFAULT_SHARD_BYTES,
                     config: PipelineConfig | Mapping | str | None = None,
                     overwrite: bool = False, progress: bool = True, pipeline: Pipeline | None = None,
                     max_bytes: int = MAX_INPUT_BYTES, kiwi_threads: int | None = None,
@@ -84,11 +85,14 @@ def annotate_corpus(source: CorpusInput, out_dir: str | Path, *, engine: str = "
     they differ).  A finished output folder is verified and left untouched.
     ``config`` is the pipeline configuration (object, dict, shipped name or path; None for
     the default) that every worker builds; ``pipeline`` (in-process engine only) reuses an
-    already built pipeline of that configuration.
+    already built pipeline of that configuration.  ``shard_size`` None: the earlier run's
+    (resume), else :func:`~nlp.corpus.shards.auto_shard_size` of the input's record count.
     """
     t0 = time.perf_counter()
     if out_format not in FORMATS:
         raise UsageError(f"output format {out_format!r}; allowed: {', '.join(FORMATS)}")
+    if shard_size is None:
+        shard_size = _resolve_shard_size(source, out_dir, workers, overwrite)
     if shard_size < 1 or shard_bytes < 1:
         raise UsageError(f"shard size {shard_size} records / {shard_bytes} bytes: both must be 1 or more")
     out = Path(out_dir)
@@ -156,6 +160,17 @@ def _locked_run(source, out, overwrite, settings, config, pipeline, engine, work
         bar = tqdm(total=total, initial=sum(s["records"] for s in done.values()), unit="doc",
                    dynamic_ncols=True, smoothing=0.1, desc="annotate", file=progress_file or sys.stderr)
     seen = {"records": 0, "shards": 0}
+    progress_lock = threading.Lock()
+    reported: dict[int, int] = {}  # shard index -> documents reported by the workers so far
+
+    def on_document(index: int) -> None:  # from the engine, per annotated document (any thread)
+        if bar is None:
+            return
+        with progress_lock:
+            if index in done:
+                return
+            reported[index] = reported.get(index, 0) + 1
+            bar.update(1)
 
     def pending_tasks() -> Iterator[ShardTask]:
         for task in iter_shards(_counted(source.records(), seen), shard_size, shard_bytes):
@@ -169,7 +184,8 @@ def _locked_run(source, out, overwrite, settings, config, pipeline, engine, work
                 continue
             yield task
 
-    runner = _make_engine(engine, workers, scheduler, pipeline, kiwi_threads, not progress)
+    runner = _make_engine(engine, workers, scheduler, pipeline, kiwi_threads, not progress,
+                          on_document if progress else None)
     try:
         for res in runner.run(pending_tasks(), config):
             for t in ("sentences", "mentions", "documents"):  # documents last: it is the row that counts
@@ -184,7 +200,8 @@ def _locked_run(source, out, overwrite, settings, config, pipeline, engine, work
             summary.shards_written += 1
             summary.documents_written += res.records
             if bar is not None:
-                bar.update(res.records)
+                with progress_lock:
+                    bar.update(res.records - reported.pop(res.index, 0))
     finally:
         runner.close()
         if bar is not None:
@@ -209,6 +226,17 @@ def _locked_run(source, out, overwrite, settings, config, pipeline, engine, work
     if summary.error:
         summary.errors_sample = _error_sample(out, out_format, 5)
     return summary
+
+
+def _resolve_shard_size(source: CorpusInput, out_dir: str | Path, workers: int, overwrite: bool) -> int:
+    """The shard size of the earlier run in ``out_dir`` (a resume), else one sized from the input."""
+    out = Path(out_dir)
+    if not overwrite and out.is_dir():
+        earlier = read_manifest(out)
+        size = (earlier or {}).get("settings", {}).get("shard_size")
+        if isinstance(size, int) and size >= 1:
+            return size
+    return auto_shard_size(source.count() if workers > 1 else None, workers)
 
 
 def _counted(records: Iterator[Record], seen: dict) -> Iterator[Record]:

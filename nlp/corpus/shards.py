@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from .common import DEFAULT_SHARD_BYTES, DEFAULT_SHARD_SIZE
+from .common import DEFAULT_SHARD_BYTES, DEFAULT_SHARD_SIZE, MIN_AUTO_SHARD_SIZE, SHARDS_PER_WORKER
 from .readers import Record
 
 
@@ -31,6 +31,21 @@ def _record_digest(h, r: Record) -> None:
         h.update(b"b")
         h.update(data)
     h.update(b"\x01")
+
+
+def auto_shard_size(n_records: int | None, workers: int) -> int:
+    """Records per shard when none is given: the default with one worker (or an unknown count), else
+    small enough that each worker gets about ``SHARDS_PER_WORKER`` shards, so that a few hundred
+    documents keep every worker busy.  Chosen once per output folder (a resumed run reuses the
+    manifest's), so shard boundaries stay a function of the input.
+
+    >>> auto_shard_size(300, 2), auto_shard_size(300, 1), auto_shard_size(50_000, 2), auto_shard_size(20, 4)
+    (38, 500, 500, 16)
+    """
+    if workers <= 1 or not n_records:
+        return DEFAULT_SHARD_SIZE
+    per = -(-n_records // (SHARDS_PER_WORKER * workers))
+    return max(MIN_AUTO_SHARD_SIZE, min(DEFAULT_SHARD_SIZE, per))
 
 
 def iter_shards(records: Iterable[Record], shard_size: int = DEFAULT_SHARD_SIZE,

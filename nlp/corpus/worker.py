@@ -6,7 +6,7 @@ import itertools
 import json
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -56,6 +56,14 @@ class ShardResult(NamedTuple):
 
 
 _PIPELINES: dict[str, Pipeline] = {}
+_PROGRESS: Callable[[int], None] | None = None  # set by an engine: called with the shard index per document
+
+
+def set_progress(report: Callable[[int], None] | None) -> None:
+    """Make :func:`annotate_shard` in this process call ``report(shard_index)`` after each document."""
+    global _PROGRESS
+    _PROGRESS = report
+
 _PIPELINE_LOCK = threading.Lock()
 _RUN_LOCK = threading.Lock()
 
@@ -144,8 +152,11 @@ def _stream_pipeline(pipeline: Pipeline, recs: list[Record], max_bytes: int) -> 
 
 
 def annotate_records(records: Iterable[Record], config: RunConfig, pipeline: Pipeline | None = None,
-                     ) -> tuple[dict[str, list[dict]], dict]:
-    """Annotate records into rows of the three tables (in record order), and the models seen."""
+                     on_document: Callable[[], None] | None = None) -> tuple[dict[str, list[dict]], dict]:
+    """Annotate records into rows of the three tables (in record order), and the models seen.
+
+    ``on_document`` is called after each document (progress).
+    """
     pipeline = pipeline or worker_pipeline(config)
     recs = list(records)
     rows: dict[str, list[dict]] = {t: [] for t in TABLES}
@@ -156,6 +167,8 @@ def annotate_records(records: Iterable[Record], config: RunConfig, pipeline: Pip
         rows["sentences"].extend(s)
         rows["mentions"].extend(m)
         models.update(doc.models)
+        if on_document is not None:
+            on_document()
     return rows, models
 
 
@@ -166,11 +179,13 @@ def annotate_shard(task: ShardTask, config: RunConfig, pipeline: Pipeline | None
     used, one shard at a time, so a Dask worker with several threads never
     runs two shards through the same stages at once.
     """
+    report = _PROGRESS
+    on_document = (lambda: report(task.index)) if report is not None else None
     if pipeline is None:
         with _RUN_LOCK:
-            rows, models = annotate_records(task.records, config, worker_pipeline(config))
+            rows, models = annotate_records(task.records, config, worker_pipeline(config), on_document)
     else:
-        rows, models = annotate_records(task.records, config, pipeline)
+        rows, models = annotate_records(task.records, config, pipeline, on_document)
     docs = rows["documents"]
     counts = {
         "documents": len(docs),
