@@ -176,6 +176,50 @@ def run_cv(config: str, task: str, data, k: int = 5):
     return P, T, clf.labels
 
 
+VARIANTS = ("linear-base", "e5-head", "mean", "stack")
+
+
+def variant_outputs(clf, items, Y):
+    """From one fitted stacked classifier: probabilities and OOF-tuned thresholds of four variants.
+
+    ``linear-base`` is the lexical model inside the stack (refitted without its own threshold CV),
+    ``e5-head`` the e5 logistic regression, ``mean`` their average, ``stack`` the combiner; every
+    variant's thresholds are tuned on the training part's out-of-fold probabilities.
+    """
+    from nlp.classify.base import tune_thresholds
+
+    p_lin, p_e5 = clf.base_proba(items)
+    oof = clf.oof_base_proba_  # out-of-fold on the training labels Y
+    return {
+        "linear-base": (p_lin, tune_thresholds(Y, oof["linear"])),
+        "e5-head": (p_e5, tune_thresholds(Y, oof["e5"])),
+        "mean": ((p_lin + p_e5) / 2, tune_thresholds(Y, (oof["linear"] + oof["e5"]) / 2)),
+        "stack": (clf.predict_proba(items), clf.thresholds_),
+    }
+
+
+def run_ablation(task: str, data, essay, dev, boot: int) -> dict:
+    """The four variants of :func:`variant_outputs` in CV (5 folds), on the essay and on the devset."""
+    from nlp.classify.data import DEFAULT_SEED, group_kfold, stacked_targets
+    from nlp.classify.encoder import EncoderStackedClassifier
+
+    Y = data.Y[task]
+    P = {v: np.zeros(Y.shape) for v in VARIANTS}
+    T = {v: np.zeros(Y.shape) for v in VARIANTS}
+    for tr, va in group_kfold(stacked_targets(data), data.doc_ids, 5, DEFAULT_SEED):
+        clf = EncoderStackedClassifier(task=task).fit([data.items[i] for i in tr], Y[tr])
+        for v, (p, t) in variant_outputs(clf, [data.items[i] for i in va], Y[tr]).items():
+            P[v][va], T[v][va] = p, np.asarray(t)[None, :]
+    out = {v: {"cv": score(Y, P[v], T[v], clf.labels, data.doc_ids, boot)} for v in VARIANTS}
+    clf = EncoderStackedClassifier(task=task).fit(list(data.items), Y)
+    for name, ds in (("essay", essay), ("devset", dev)):
+        if ds is None:
+            continue
+        for v, (p, t) in variant_outputs(clf, list(ds.items), Y).items():
+            out[v][name] = score(ds.Y[task], p, t, clf.labels, ds.doc_ids, boot)
+    return out
+
+
 def speed(clf, items, repeats: int = 1) -> float:
     """Sentences/s of predict_proba on ``items`` (vectors not cached: a fresh featurizer cache)."""
     from nlp.classify import encoder, linear
@@ -198,7 +242,8 @@ def speed(clf, items, repeats: int = 1) -> float:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--configs", default="linear,encoder")
+    ap.add_argument("--configs", default="linear,encoder",
+                    help=f"comma-separated: {', '.join(CONFIGS)}, or ablation (linear/e5/mean/stack from one fit)")
     ap.add_argument("--tasks", default="dimensions,frames")
     ap.add_argument("--settings", default="cv,test,essay,devset")
     ap.add_argument("--devset", default=str(DEVSET))
@@ -219,6 +264,15 @@ def main(argv=None) -> int:
     results = json.loads(out_path.read_text()) if out_path.exists() else {}
     for task in args.tasks.split(","):
         for config in args.configs.split(","):
+            if config == "ablation":
+                for v, r in run_ablation(task, data, essay, dev, args.boot).items():
+                    results[f"{task}/ablation:{v}"] = r
+                feat.save_cache()
+                out_path.parent.mkdir(parents=True, exist_ok=True)
+                out_path.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+                print(task, "ablation", {k: {s: r[s]["macro_f1"] for s in r} for k, r in results.items()
+                                         if k.startswith(f"{task}/ablation")}, flush=True)
+                continue
             key = f"{task}/{config}"
             res = results.setdefault(key, {})
             t0 = time.time()
