@@ -64,8 +64,11 @@ def _from_annotate_folder(root: Path) -> Loaded:
             continue
         sents = []
         g = sents_by.get(row.input_index)
+        score_cols = [c for c in (g.columns if g is not None else ()) if c.startswith(("score_dim_", "score_frame_"))]
         for s in (g.sort_values("sentence").itertuples(index=False) if g is not None else ()):
-            scores = json.loads(s.scores) if isinstance(s.scores, str) else {}
+            # one float column per label (score_dim_<id>, score_frame_<id>); null where the stage did not run
+            scores = {c.split("_", 2)[2]: float(getattr(s, c)) for c in score_cols
+                      if getattr(s, c) is not None and getattr(s, c) == getattr(s, c)}
             sents.append(Sentence(index=int(s.sentence), start=int(s.start), end=int(s.end), text=s.text,
                                   paragraph=int(s.paragraph), dimensions=tuple(s.dimensions),
                                   frames=tuple(s.frames), scores=scores))
