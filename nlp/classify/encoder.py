@@ -30,16 +30,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError, UsageError
+from ..formats import load_npz, save_npz_atomic, write_json_atomic
 from ..labels import codebook_version
-from .base import (
-    SentenceClassifier,
-    SentenceItem,
-    load_npz,
-    read_model_json,
-    save_npz_atomic,
-    tune_thresholds,
-    write_json_atomic,
-)
+from .base import SentenceClassifier, SentenceItem, read_model_json, tune_thresholds
 
 E5_DIM = 384
 PREFIXES = ("query", "passage")
