@@ -69,6 +69,21 @@ class Source:
     layout: str | None = None
 
 
+def json_safe(value: Any) -> Any:
+    """A third-party stage's value made JSON-safe: NaN and infinities become None (JSON has neither).
+
+    >>> json_safe({"a": float("nan"), "b": [1.5, float("inf")]})
+    {'a': None, 'b': [1.5, None]}
+    """
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else None
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
 class OffsetChain:
     """Repaired-to-raw offset mapping rebuilt from its JSON form (see :meth:`Document.to_dict`)."""
 
@@ -141,7 +156,7 @@ class Document:
             if morphemes:
                 item["morphemes"] = [list(m) for m in s.morphemes]
             if s.ext:
-                item["ext"] = dict(s.ext)
+                item["ext"] = json_safe(dict(s.ext))
             sents.append(item)
         out = {
             "id": self.id,
@@ -165,7 +180,7 @@ class Document:
             ],
         }
         if self.ext:
-            out["ext"] = dict(self.ext)
+            out["ext"] = json_safe(dict(self.ext))
         maps = getattr(self.repaired, "maps", None)
         if maps and not all(getattr(m, "is_identity", lambda: False)() for m in maps):
             out["offset_maps"] = [m.to_dict() for m in maps]

@@ -158,3 +158,18 @@ def test_tag_path_does_not_import_heavy_libraries():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_non_finite_values_of_a_third_party_stage_become_null():
+    @register_stage("nan_writer", requires=("sentences",))
+    def make():
+        """A stage that writes NaN and infinity into ext."""
+        from dataclasses import replace
+
+        st = Stage()
+        st.process = lambda doc: replace(doc, ext={"ratio": float("nan"), "scores": [1.0, float("inf")]})
+        return st
+
+    pipe = Pipeline.from_config({"stages": ["tokenize", "nan_writer"]})
+    out = json.dumps(pipe.output(pipe("미국이다.")), allow_nan=False)
+    assert json.loads(out)["ext"] == {"ratio": None, "scores": [1.0, None]}
