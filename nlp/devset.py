@@ -92,7 +92,7 @@ def iter_jsonl(path: str | Path) -> Iterator[dict]:
                 yield json.loads(line)
 
 
-def load_devset(cache_dir: str | Path = DEFAULT_CACHE) -> list[dict] | None:
+def load_devset(cache_dir: str | Path = DEFAULT_CACHE, records_dir: str | Path | None = None) -> list[dict] | None:
     """The rebuilt development set as per-document dicts, or ``None`` when the
     cache has not been built (evaluation commands then say so).
 
@@ -118,7 +118,27 @@ def load_devset(cache_dir: str | Path = DEFAULT_CACHE) -> list[dict] | None:
     path = Path(cache_dir) / SENTENCES_FILE
     if not path.is_file():
         return None
-    return group_sentences(iter_jsonl(path))
+    return group_sentences(with_labels(iter_jsonl(path), records_dir))
+
+
+def with_labels(rows: Iterable[dict], records_dir: str | Path | None = None) -> Iterator[dict]:
+    """Cache rows (``doc``, ``index``, ``text``) joined with their labels and document fields from the
+    tracked standoff records (``corpus/devset/documents_*.jsonl``); a row that already carries
+    labels is kept as it is.  The cache holds only the third-party text, nothing derivable."""
+    records: dict[str, dict] | None = None
+    for r in rows:
+        if "dimensions" in r:
+            yield r
+            continue
+        if records is None:
+            folder = Path(records_dir) if records_dir else Path(__file__).resolve().parent.parent / "corpus" / "devset"
+            records = {d["id"]: d for f in sorted(folder.glob("documents_*.jsonl")) for d in iter_jsonl(f)}
+        rec = records.get(r["doc"])
+        if rec is None:
+            continue  # a cached document whose record is gone
+        s = rec["sentences"][r["index"]]
+        yield {**{k: rec.get(k) for k in ("url", "outlet", "register", "year", "topic", "annotator")}, **r,
+               "dimensions": s["dimensions"], "frames": s["frames"], "actors": s.get("actors", [])}
 
 
 def group_sentences(rows: Iterable[dict]) -> list[dict]:

@@ -8,7 +8,7 @@ Settings (the essay and the devset are evaluation data only: nothing is tuned on
   ``scripts/finetune_e5.py``, which is too slow on CPU for 5-fold CV;
 - ``essay``  -- trained on all team documents, scored on the essay gold;
 - ``devset`` -- trained on all team documents, scored on the real-text devset
-  (``--devset``, default ``/work/wt/devset/.cache/devset/sentences.jsonl``) when it exists.
+  (``--devset``, default ``.cache/devset/sentences.jsonl``) when it exists.
 
 Every score is macro-F1 with a document-grouped bootstrap 95% CI (``--boot`` resamples of
 documents; the essay is one document, so its CI resamples sentences), plus per-label F1,
@@ -32,7 +32,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-DEVSET = Path("/work/wt/devset/.cache/devset/sentences.jsonl")
+DEVSET = Path(__file__).resolve().parent.parent / ".cache" / "devset" / "sentences.jsonl"
 ESSAY_TEXT = Path("/work/shared/seeds/000_a2316ee7125e2d43.txt")
 E5_CACHE = REPO / "scratch" / "e5_cache" / "query.npz"
 
@@ -85,26 +85,10 @@ class E5Only:
 # --------------------------------------------------------------------------- data
 
 def load_devset(path: Path = DEVSET):
-    """The real-text devset as :class:`LabelledData` (sentences ordered by index within each document)."""
-    from nlp.classify.data import LabelledData, _tokenize_texts, items_from_sentences, labels_matrix
+    """The real-text devset as :class:`LabelledData` (``nlp.classify.data.load_devset_data`` on the cache folder)."""
+    from nlp.classify.data import load_devset_data
 
-    rows = [json.loads(ln) for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    by_doc: dict[str, list[dict]] = {}
-    for r in rows:
-        by_doc.setdefault(str(r["doc"]), []).append(r)
-    items, dims, frames, docs = [], [], [], []
-    for doc, rs in by_doc.items():
-        rs.sort(key=lambda r: int(r["index"]))
-        texts = [r["text"] for r in rs]
-        items.extend(items_from_sentences(texts, _tokenize_texts(texts), doc))
-        dims += [r.get("dimensions", []) for r in rs]
-        frames += [r.get("frames", []) for r in rs]
-        docs += [doc] * len(rs)
-    Y = {"dimensions": labels_matrix(dims, "dimensions"), "frames": labels_matrix(frames, "frames")}
-    import hashlib
-
-    return LabelledData(tuple(items), Y, np.asarray(docs), np.asarray(docs),
-                        hashlib.sha256(path.read_bytes()).hexdigest(), (str(path),))
+    return load_devset_data(path.parent)
 
 
 # --------------------------------------------------------------------------- scores

@@ -416,12 +416,8 @@ def cmd_build(args) -> int:
             if how == "hash" and len(text) != s["end"] - s["start"]:
                 # whitespace inside the sentence changed: actor offsets may be off by the difference
                 counts["relocated_with_changed_length"] += 1
-            rows.append({
-                "doc": rec["id"], "index": i, "text": text, "dimensions": s["dimensions"], "frames": s["frames"],
-                "actors": s["actors"], "url": rec["url"], "outlet": rec["outlet"], "register": rec["register"],
-                "year": rec["year"], "topic": rec["topic"], "annotator": rec["annotator"],
-                **({"relocated": True} if how == "hash" else {}),
-            })
+            # only the text: labels and document fields are joined from the records when loading
+            rows.append({"doc": rec["id"], "index": i, "text": text, **({"relocated": True} if how == "hash" else {})})
     with atomic_open(cache / SENTENCES_FILE) as fh:
         for r in rows:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")

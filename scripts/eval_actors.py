@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DEVSET = REPO.parent / "devset" / ".cache" / "devset" / "sentences.jsonl"
+DEFAULT_DEVSET = REPO / ".cache" / "devset" / "sentences.jsonl"
 _ESSAY_NAME = Path("shared") / "seeds" / "000_a2316ee7125e2d43.txt"
 # the main checkout sits next to shared/, a worktree one level deeper
 DEFAULT_ESSAY = next((p / _ESSAY_NAME for p in (REPO.parent, REPO.parent.parent) if (p / _ESSAY_NAME).exists()),
@@ -171,22 +171,12 @@ def print_table(title: str, res: dict) -> None:
 
 
 def load_devset(path: Path) -> list[tuple[str, str, list[Item]]]:
-    """Development sentences: ``(doc id, text, gold items)`` (a line without "doc" is a
-    document of its own)."""
-    import json
+    """Development sentences ``(doc id, text, gold items)`` from the rebuilt cache (``nlp.devset.load_devset``)."""
+    from nlp.devset import load_devset as load
 
-    items = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        obj = json.loads(line)
-        gold = []
-        for a in obj.get("actors", ()):
-            if not (0 <= a["start"] < a["end"] <= len(obj["text"])):
-                raise SystemExit(f"{path}:{lineno}: span {a['start']}-{a['end']} outside the sentence")
-            gold.append(Item(a["start"], a["end"], a.get("id") or None, a["type"], a["bloc"]))
-        items.append((str(obj.get("doc", f"line{lineno}")), obj["text"], gold))
-    return items
+    docs = load(path.parent) or []
+    return [(d["id"], s["text"], [Item(a["start"], a["end"], a.get("id") or None, a["type"], a["bloc"])
+                                  for a in s["actors"]]) for d in docs for s in d["sentences"]]
 
 
 def predict_devset(pipe, dev) -> list[list[Item]]:
