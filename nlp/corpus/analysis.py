@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..labels import blocs, dimension_ids, display, frame_ids, korean_name
-from .store import read_table
+from .store import group_values, read_table
 
 if TYPE_CHECKING:  # pandas is imported where it is used, so `tag` never loads it
     import pandas as pd
@@ -39,22 +39,6 @@ def label_name(kind: str, label: str) -> str:
     if kind == "bloc":
         return display()["bloc_names"].get(label, label)
     return korean_name(label)
-
-
-def _group_values(docs: pd.DataFrame, name: str) -> pd.Series:
-    """A document column or metadata field, typed values kept (missing values as ``None``)."""
-    import pandas as pd
-
-    for col in (name, f"meta_{name}"):
-        if col in docs.columns:
-            return docs[col]
-    if "metadata" in docs.columns:
-        values = [json.loads(s).get(name) if isinstance(s, str) else None for s in docs["metadata"]]
-        if any(v is not None for v in values):
-            return pd.Series(values, index=docs.index, dtype=object)
-    fields = sorted({k for s in docs.get("metadata", pd.Series(dtype=object)).dropna().head(1000)
-                     for k in json.loads(s)})
-    raise UsageError(f"no column or metadata field {name!r}; metadata fields: {', '.join(fields) or '(none)'}")
 
 
 def _label_counts(docs: pd.DataFrame, sents: pd.DataFrame, ments: pd.DataFrame):
@@ -115,7 +99,7 @@ def label_rates(out_dir: str | Path, by: Sequence[str] = (), *, per: float = 100
     docs = read_table(out_dir, "documents")
     docs = docs[docs["status"] == "ok"].reset_index(drop=True) if len(docs) else docs
     by = list(by)
-    groups = {name: _group_values(docs, name) for name in by}
+    groups = {name: group_values(docs, name) for name in by}
     sents = read_table(out_dir, "sentences", ["input_index", "dimensions", "frames"])
     ments = read_table(out_dir, "mentions", ["input_index", "bloc"])
     keys, counts, ran = _label_counts(docs, sents, ments)
@@ -236,7 +220,7 @@ def corpus_networks(out_dir: str | Path, kind: str = "actor-frame", by: str | No
         raise UsageError(f"network kind {kind!r}; allowed: {', '.join(NETWORK_KINDS)}")
     docs = read_table(out_dir, "documents")
     docs = docs[docs["status"] == "ok"].reset_index(drop=True) if len(docs) else docs
-    slices = _group_values(docs, by) if by else None
+    slices = group_values(docs, by) if by else None
     slice_of = {int(i): (None if slices is None else slices.iloc[k]) for k, i in enumerate(docs["input_index"])}
     sents = read_table(out_dir, "sentences", ["input_index", "sentence", "frames"])
     ments = read_table(out_dir, "mentions", ["input_index", "sentence", "actor", "name_ko", "name_en", "type",

@@ -198,3 +198,20 @@ def verify_output(out_dir: str | Path, manifest: dict | None = None) -> dict:
             if extra:
                 raise IntegrityError(f"{d}: files no shard of the manifest accounts for: {', '.join(extra[:5])}")
     return totals
+
+
+def group_values(docs: pd.DataFrame, name: str) -> pd.Series:
+    """A documents-table column, a ``meta_`` column or a field of the metadata JSON, typed values kept
+    (missing values as ``None``); used to group documents by year, outlet, register ..."""
+    import pandas as pd
+
+    for col in (name, f"meta_{name}"):
+        if col in docs.columns:
+            return docs[col]
+    if "metadata" in docs.columns:
+        values = [json.loads(s).get(name) if isinstance(s, str) else None for s in docs["metadata"]]
+        if any(v is not None for v in values):
+            return pd.Series(values, index=docs.index, dtype=object)
+    fields = sorted({k for s in docs.get("metadata", pd.Series(dtype=object)).dropna().head(1000)
+                     for k in json.loads(s)})
+    raise UsageError(f"no column or metadata field {name!r}; metadata fields: {', '.join(fields) or '(none)'}")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from .store import read_table
+from .store import group_values, read_table
 
 if TYPE_CHECKING:  # pandas is imported where it is used, so `tag` never loads it
     import pandas as pd
@@ -17,18 +17,10 @@ if TYPE_CHECKING:  # pandas is imported where it is used, so `tag` never loads i
 
 
 def _group_column(docs: pd.DataFrame, name: str) -> pd.Series:
-    import pandas as pd
-    for col in (name, f"meta_{name}"):
-        if col in docs.columns:
-            return docs[col]
-    if "metadata" in docs.columns:
-        values = [json.loads(s).get(name) if isinstance(s, str) else None for s in docs["metadata"]]
-        if any(v is not None for v in values):
-            return pd.Series([v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-                              for v in values], index=docs.index, dtype=object)
-    metas = sorted({k for s in docs.get("metadata", pd.Series(dtype=object)).dropna().head(1000)
-                    for k in json.loads(s)})
-    raise UsageError(f"no column or metadata field {name!r}; metadata fields: {', '.join(metas) or '(none)'}")
+    values = group_values(docs, name)
+    if name not in docs.columns and f"meta_{name}" not in docs.columns:  # from the metadata JSON
+        values = values.map(lambda v: v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+    return values
 
 
 def _sort_key(values: pd.Index) -> pd.Index:
