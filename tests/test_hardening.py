@@ -270,6 +270,28 @@ def test_summarize_and_read_table_refuse_an_incomplete_run(tmp_path):
     assert len(read_table(out, "documents", partial=True)) == 2
 
 
+def test_summarize_command_reads_a_partial_run_only_when_asked(tmp_path, capsys):
+    from nlp.cli import main
+    from nlp.corpus import annotate_corpus, open_input
+    from nlp.corpus.store import _write_manifest, read_manifest
+
+    out = tmp_path / "out"
+    annotate_corpus(open_input(_jsonl(tmp_path / "in.jsonl", 4)), out, config="tokenize", shard_size=2,
+                    progress=False)
+    manifest = read_manifest(out)
+    manifest["status"] = "running"
+    manifest["shards"] = manifest["shards"][:1]
+    _write_manifest(out, manifest)
+    assert main(["summarize", str(out)]) != 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "incomplete" in err
+    assert main(["summarize", str(out), "--partial", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)
+    assert [r["documents"] for r in rows] == [2]
+    assert "not complete" in captured.err and "'running'" in captured.err
+
+
 KILLER = '''
 import os, signal
 from pathlib import Path

@@ -52,7 +52,14 @@ def cmd_summarize(args) -> int:
         from ..report.trends import check_image_path
 
         check_image_path(args.plot)  # before reading anything
-    table = summarize(args.output_dir, by)
+    table = summarize(args.output_dir, by, partial=args.partial)
+    if args.partial:
+        from ..corpus.store import read_manifest
+
+        status = (read_manifest(args.output_dir) or {}).get("status")
+        if status != "complete":
+            print(f"warning: {args.output_dir}: the run is not complete (status {status!r}); these figures cover "
+                  "only the documents written so far", file=sys.stderr)
     out = sys.stdout
     columns = split_list(args.columns)
     if args.format == "csv":
@@ -141,4 +148,7 @@ def register(sub) -> None:
                    help="columns to show, in order (default for the table: group, counts, similarity and the "
                         "dimension shares; all columns: --format csv)")
     s.add_argument("--plot", metavar="FILE", help="also draw the shares per group into FILE (.png, .svg, .pdf)")
+    s.add_argument("--partial", action="store_true",
+                   help="summarize an unfinished run (killed or still running) from the shards written so far, "
+                        "with a warning; without it such a folder is refused")
     s.set_defaults(func=cmd_summarize)

@@ -29,14 +29,17 @@ def _sort_key(values: pd.Index) -> pd.Index:
     return num if not num.isna().any() else values.astype(str)
 
 
-def summarize(out_dir: str | Path, by: Iterable[str] = ()) -> pd.DataFrame:
+def summarize(out_dir: str | Path, by: Iterable[str] = (), partial: bool = False) -> pd.DataFrame:
     """Corpus-level aggregates of an output folder, one row per group of ``by`` (metadata fields or columns).
+
+    An unfinished run is refused unless ``partial`` is true; then the aggregates
+    describe only the shards written so far (the caller says so to the user).
 
     Shares are sentence-weighted (label sentences / all sentences of the group);
     mention counts per bloc are sums; ``similarity`` is the mean over documents.
     """
     import pandas as pd
-    docs = read_table(out_dir, "documents")
+    docs = read_table(out_dir, "documents", partial=partial)
     by = list(by)
     if docs.empty:
         return pd.DataFrame()
