@@ -12,7 +12,8 @@ is not imported):
    foreign name).  Added where missing.  A Korean one-syllable surname marked as a person
    with no earlier full name, or with two people of the document sharing it, is removed.
 2. **Version codes** (§7.2 item 6, §8.7 rule 2): a company mention whose span ends in a
-   hyphenated version code (``X-V2``, ``X-2.5-pro``) covers the name only.
+   hyphenated version code (``X-V2``, ``X-2.5-pro``) covers the name only, unless the lexicon
+   lists the versioned name itself (``GPT-4``) as a surface of that actor.
 
 Run ``PYTHONPATH=$PWD python scripts/relabel_devset.py`` (``--dry-run`` to only count).
 It prints what it changed by document, sentence and offsets (never text) and rewrites
@@ -33,7 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from nlp.devset import iter_jsonl  # noqa: E402
 from nlp.formats import atomic_open  # noqa: E402
-from nlp.lexicon import load_actor_cues  # noqa: E402
+from nlp.lexicon import load_actor_cues, load_lexicon  # noqa: E402
 
 _HANGUL = re.compile(r"[가-힣]+")
 _VERSION = re.compile(r"-(?=[A-Za-z0-9.]*[0-9])[A-Za-z0-9.]+(?:-[A-Za-z0-9.]+)*$")
@@ -49,6 +50,7 @@ class Rules:
         surnames = cues.words("surname")
         self.surnames1 = frozenset(s for s in surnames if len(s) == 1)
         self.surnames2 = frozenset(s for s in surnames if len(s) == 2)
+        self.surfaces = {(sf.text, sf.actor) for sf in load_lexicon().surfaces}
 
     def surname_key(self, name: str) -> str | None:
         """The surname (Korean) or last word (foreign) of a full name, else None."""
@@ -88,8 +90,9 @@ def relabel_document(rec: dict, texts: dict[int, str], rules: Rules, log: list[s
         # rule 2: version codes
         for a in actors:
             if a["type"] == "company":
-                m = _VERSION.search(text[a["start"]:a["end"]])
-                if m and m.start() > 0:
+                surface = text[a["start"]:a["end"]]
+                m = _VERSION.search(surface)
+                if m and m.start() > 0 and (surface, a.get("id")) not in rules.surfaces:
                     log.append(f"{rec['id']} s{i} [{a['start']},{a['end']}) -> end {a['start'] + m.start()}: "
                                "version code")
                     a["end"] = a["start"] + m.start()
