@@ -28,6 +28,7 @@ in every document.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ..document import Morpheme
@@ -51,6 +52,8 @@ from .names import (
     generated_id,
 )
 
+_LIST_GAPS = ("·", "ㆍ", ", ", ",")
+
 
 class OpenWorld(CoreferenceRules):
     """Finds unlisted persons, organisations and local governments, and resolves
@@ -73,6 +76,9 @@ class OpenWorld(CoreferenceRules):
             self.surface_actors.setdefault(sf.text, set()).add(sf.actor)
         self.home_bloc = (cues.words("home_bloc") or ("KR",))[0]
         self.titles = _Ends(cues.words("person_title"))
+        # a title before a Korean name at the opening of a bracket: 국회입법조사처(처장 홍길순)
+        self.bracket_title = re.compile(r"\((?:" + "|".join(map(re.escape, sorted(
+            cues.words("person_title"), key=len, reverse=True))) + r") ([가-힣]{2,4})(?=[,)])")
         # morphemes that can end a title word (장관, 의원; 경영자 of 최고경영자)
         self.title_morphs = frozenset(t[i:] for t in self.titles.items for i in range(len(t) - 1))
         surnames = cues.words("surname")
@@ -155,10 +161,14 @@ class OpenWorld(CoreferenceRules):
         """
         if not morphs:
             return None
+        tb = self.type_bloc
+        # lexicon persons: their last word (황 CEO) or Korean surname (최 부총리) may come back with a title
+        for s, e, a, r in known:
+            if tb.get(a, ("",))[0] == "person":
+                self._register_person(memory, text[s:e], Found(s, e, a, *tb[a], r, True))
         fire = self._triggers(text, morphs, memory, known)
         if not fire:
             return None
-        tb = self.type_bloc
         out = [Found(s, e, a, *tb.get(a, ("state", "other")), r, True) for s, e, a, r in known]
         if set(fire) == {"define"}:
             return self._define_acronyms(text, out, memory)
@@ -175,18 +185,14 @@ class OpenWorld(CoreferenceRules):
             taken.append((f.start, f.end))
             by_end[f.end] = f
 
-        # lexicon persons: their last word (황 CEO) or Korean surname (최 부총리) may come back with a title
-        for f in out:
-            if f.type == "person":
-                name = text[f.start:f.end]
-                if " " in name:
-                    self._register_surname(memory, name.split()[-1], f)
-                elif self._korean_full(name):
-                    self._register_surname(memory, name[:2] if len(name) == 4 else name[0], f)
         if "bracket" in fire:
             self._named_by_bracket(text, words, out, taken, by_end)
         if "person" in fire:
             self._persons(text, words, memory, taken, by_end, add)
+        if "title_first" in fire:
+            self._title_first(text, morphs, memory, taken, by_end, add)
+        if "name" in fire:
+            self._name_repeats(text, morphs, memory, taken, add)
         if "place" in fire:
             self._places(text, words, taken, add)
         if "company" in fire:
@@ -218,7 +224,7 @@ class OpenWorld(CoreferenceRules):
             hits = [(i, fl) for i, fl in enumerate(map(getter, map(_FORM, morphs))) if fl]
         else:
             hits = ()
-        if not hits and not memory.acronyms and "(" not in sentence:
+        if not hits and not memory.acronyms and not memory.names and "(" not in sentence:
             return fire
         org = []
         nnp = None
@@ -229,7 +235,7 @@ class OpenWorld(CoreferenceRules):
             if fl & _TITLE:
                 if nnp is None:
                     nnp = [k for k, x in enumerate(morphs) if x[1] == "NNP"]
-                if any(i - 4 <= k < i for k in nnp):
+                if any(i - 8 <= k < i for k in nnp):  # 에이브릴 헤인스 미 국가정보국(DNI) 국장
                     fire.setdefault("person", set()).add(m[3])
             if fl & _ORG and m[1] in _NOMINAL:
                 org.append(i)
@@ -259,6 +265,10 @@ class OpenWorld(CoreferenceRules):
                     fire["bracket"] = set()  # 국방고등연구계획국(DARPA)
         if memory.acronyms and any(a in sentence for a in memory.acronyms):
             fire["acronym"] = set()
+        if "(" in sentence and self.bracket_title.search(sentence):
+            fire["title_first"] = set()  # 국회입법조사처(처장 홍길순)
+        if memory.names and any(n in sentence for n in memory.names):
+            fire["name"] = set()
         return fire
 
     # ------------------------------------------------------------------ coreference
@@ -271,11 +281,14 @@ class OpenWorld(CoreferenceRules):
             return None  # 본회의장 is a hall, not a 의장
         return t
 
-    def _name_word(self, text: str, w: _Word, taken) -> bool:
+    def _name_word(self, text: str, w: _Word, taken, loose: bool = False) -> bool:
+        """A word that can be (part of) a person's name: Hangul nouns, one of them a proper noun;
+        ``loose``: a Korean full name Kiwi read as common nouns (김장/겸) also counts."""
         name = text[w.start:w.end]
         return (w.bare and bool(_HANGUL.fullmatch(name)) and len(name) <= 6 and name not in self.name_stop
                 and name not in self.surfaces and name not in self.affiliations
-                and all(m.tag in ("NNP", "NNG") for m in w.morphs) and any(m.tag == "NNP" for m in w.morphs)
+                and all(m.tag in ("NNP", "NNG") for m in w.morphs)
+                and (any(m.tag == "NNP" for m in w.morphs) or loose and self._korean_full(name))
                 and self._free(taken, w.start, w.end))
 
     def _korean_name(self, name: str) -> bool:
@@ -297,6 +310,7 @@ class OpenWorld(CoreferenceRules):
             # organisations, states, parties or a state abbreviation (미 상무장관) between name and title
             inside = next((f for f in by_end.values() if w.start <= f.start and f.end <= w.nom_end), None)
             j, pos, bloc_between = i - 1, w.start, inside.bloc if inside else None
+            skipped = False
             for _ in range(2):
                 if pos == 0 or text[pos - 1] != " ":
                     break
@@ -306,18 +320,25 @@ class OpenWorld(CoreferenceRules):
                 if f is not None and f.type != "person":
                     bloc_between = bloc_between or f.bloc
                     pos = f.start
+                    skipped = True
                 else:
                     prev = text[words[j].start:words[j].end] if j >= 0 and words[j].end == pos - 1 else ""
                     if prev not in self.affiliations and prev not in self.abbreviation_blocs:
                         break
                     bloc_between = bloc_between or self.abbreviation_blocs.get(prev)
                     pos = words[j].start
+                    skipped = True
                 while j >= 0 and words[j].start >= pos:
                     j -= 1
             names: list[_Word] = []
             while j >= 0 and len(names) < 2:
                 cand = words[j]
-                if cand.end != pos - 1 or text[cand.end] != " " or not self._name_word(text, cand, taken):
+                # a Korean name Kiwi did not tag as a proper noun still counts after a party or an
+                # organisation (김장겸 국민의힘 의원) or at the end of a list of names (…·이도현 의원)
+                listed = j > 0 and text[words[j - 1].end:cand.start] in _LIST_GAPS and \
+                    self._korean_full(text[words[j - 1].start:words[j - 1].end])
+                if cand.end != pos - 1 or text[cand.end] != " " or not self._name_word(
+                        text, cand, taken, loose=not names and (skipped or listed)):
                     break
                 names.insert(0, cand)
                 pos = cand.start
@@ -347,8 +368,7 @@ class OpenWorld(CoreferenceRules):
             bloc = bloc_between or bloc_before or (self.home_bloc if korean else "other")
             f = Found(start, end, generated_id("person", name), "person", bloc, "open:person", False)
             add(f)
-            key = (name[:2] if len(name) == 4 else name[0]) if korean else name.split()[-1]
-            self._register_surname(memory, key, memory.first.get(f.actor, f))
+            self._register_person(memory, name, memory.first.get(f.actor, f))
             if korean:
                 self._coordinated(text, words, words.index(names[0]), bloc, memory, taken, add)
 
@@ -358,13 +378,53 @@ class OpenWorld(CoreferenceRules):
             prev, cur = words[j - 1], words[j]
             gap = text[prev.end:cur.start]
             name = text[prev.start:prev.end]
-            if gap not in ("·", "ㆍ", ", ", ",") or not self._name_word(text, prev, taken) or \
+            if gap not in _LIST_GAPS or not self._name_word(text, prev, taken, loose=True) or \
                     not self._korean_full(name):
                 break
             f = Found(prev.start, prev.end, generated_id("person", name), "person", bloc, "open:person", False)
             add(f)
-            self._register_surname(memory, name[:2] if len(name) == 4 else name[0], memory.first.get(f.actor, f))
+            self._register_person(memory, name, memory.first.get(f.actor, f))
             j -= 1
+
+    def _register_person(self, memory: Memory, name: str, f: Found) -> None:
+        """Remember a person's full name: its surname (Korean) or last word (foreign) for
+        ``coref:surname``, and, for a generated id, the whole name for ``coref:name``."""
+        if " " in name:
+            self._register_surname(memory, name.split()[-1], f)
+        elif self._korean_full(name):
+            self._register_surname(memory, name[:2] if len(name) == 4 else name[0], f)
+        else:
+            return
+        if not f.known:
+            memory.names.setdefault(name, f)
+
+    def _title_first(self, text, morphs, memory, taken, by_end, add) -> None:
+        """국회입법조사처(처장 홍길순): a title and a Korean name opening the bracket after an organisation."""
+        base = morphs[0].start
+        starts, ends = {m.start for m in morphs}, {m.end for m in morphs}
+        for m in self.bracket_title.finditer(text, base, morphs[-1].end):
+            start, end = m.start(1), m.end(1)
+            name = m.group(1)
+            if not self._korean_full(name) or name in self.surfaces or start not in starts or end not in ends \
+                    or not self._free(taken, start, end):
+                continue
+            org = by_end.get(m.start())
+            bloc = org.bloc if org is not None and org.type in ("agency", "state", "company") else self.home_bloc
+            f = Found(start, end, generated_id("person", name), "person", bloc, "open:person", False)
+            add(f)
+            self._register_person(memory, name, memory.first.get(f.actor, f))
+
+    def _name_repeats(self, text, morphs, memory, taken, add) -> None:
+        """A generated person's full name again, without a title (김하늘 의원 … 김하늘은): the same id."""
+        lo, hi = morphs[0].start, morphs[-1].end
+        starts, ends = {m.start for m in morphs}, {m.end for m in morphs}
+        for name, ref in memory.names.items():
+            k = text.find(name, lo, hi)
+            while k >= 0:
+                e = k + len(name)
+                if k in starts and e in ends and (k == 0 or not text[k - 1].isalnum()) and self._free(taken, k, e):
+                    add(Found(k, e, ref.actor, ref.type, ref.bloc, "coref:name", ref.known))
+                k = text.find(name, e, hi)
 
     # ------------------------------------------------------------------ places
     def _located(self, text: str, words: list[_Word], i: int, last: int, tail_word: int | None = None) -> bool:

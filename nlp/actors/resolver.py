@@ -35,6 +35,10 @@ from ..lexicon import ActorCues, Lexicon, load_actor_cues
 
 QUOTE_SPAN = 30  # an epithet in quotes: opening and closing quote at most this many characters apart
 _LATIN = re.compile(r"[A-Za-z0-9]")
+_HANGUL_WORD = re.compile(r"[가-힣]+")
+_LIST_GAP = re.compile(r"\s*[,·ㆍ・]\s*")
+_LIST_BEFORE = re.compile(r"[,·ㆍ・] ?$")
+_LIST_AFTER = re.compile(r" ?[,·ㆍ・] ?")
 _LATIN_PHRASE = re.compile(r"[A-Za-z][A-Za-z0-9 .&'-]{3,80}")
 _NOMINAL = ("NN", "SL", "SH", "SN", "XPN", "NR")
 
@@ -106,7 +110,11 @@ class ActorResolver:
         self.demonym_particles = frozenset(cues.words("demonym_particle"))
         self.modifier_suffixes = frozenset(cues.words("modifier_suffix"))
         self.government_nouns = cues.words("government_noun")
-        self.epithet = re.compile("(" + "|".join(map(re.escape, cues.words("epithet_marker"))) + ") ")
+        # the marker ends right before the target: '중국판 구글', '한국의 엔비디아' (not '시장의 자유(미국)')
+        self.epithet = re.compile("(" + "|".join(map(re.escape, cues.words("epithet_marker"))) + ") $")
+        self.capitals = cues.mapping("capital")
+        self.institute_suffixes = cues.words("institute_suffix")
+        self.translated_suffixes = cues.words("translated_name_suffix")
         self.name_prefixes = frozenset(cues.words("name_prefix"))
         self.brand_prefixes = frozenset(cues.words("brand_prefix"))
         self.brand_lengths = sorted({len(b) for b in self.brand_prefixes})
@@ -123,6 +131,8 @@ class ActorResolver:
                 if word in text and glossed not in text:
                     plain.setdefault(text.replace(word, glossed), ids)
         self.plain = {k: v[0] for k, v in plain.items()}
+        # Latin aliases without case: 딥시크(Deepseek), 깃허브(Github) in bracket lists
+        self.plain_folded = {k.casefold(): v for k, v in self.plain.items() if k.isascii()}
         self.cond = cond
         self.blockers = {b for b in load_blockers() if b not in self.plain}
         self.max_len = max((len(k) for k in [*self.plain, *self.cond, *self.blockers]), default=1)
@@ -161,9 +171,10 @@ class ActorResolver:
         lookup = self._lookup
         name_prefixes, modifier_suffixes = self.name_prefixes, self.modifier_suffixes
         abbreviations, toward_first = self.abbreviations, self.toward_first
+        separators = self.separators
         for i, m in enumerate(morphs):
             p = m.start
-            word_start = p == 0 or not text[p - 1].isalnum()
+            word_start = p == 0 or not text[p - 1].isalnum() or text[p - 1] in separators
             if not word_start and not (i and morphs[i - 1].form in name_prefixes):
                 continue
             ch = text[p] if p < tlen else ""
@@ -200,10 +211,21 @@ class ActorResolver:
                     out.append(c)
             if m.form == "미" and i + 1 < n:
                 nxt = morphs[i + 1]
-                if nxt.start == m.end + 1 and text[m.end] == " " and any(
-                        text.startswith(o, nxt.start) for o in self.mi_offices):
+                if nxt.start == m.end + 1 and text[m.end] == " " and (any(
+                        text.startswith(o, nxt.start) for o in self.mi_offices) or self._company_at(text, nxt.start)):
                     out.append(_Cand(p, m.end, ("US",), "prefix-mi"))
         return out
+
+    def _company_at(self, text: str, pos: int) -> bool:
+        """A lexicon company name starts at ``pos``, perhaps in quotes (미 엔비디아, 미 ‘딥시크’ 제재)."""
+        if pos < len(text) and text[pos] in "'‘\"“":
+            pos += 1
+        for e in range(min(len(text), pos + self.max_len), pos + 1, -1):
+            actor = self.plain.get(text[pos:e])
+            if actor is not None and (e == len(text) or not text[e].isalnum() or text[e] >= "가"):
+                a = self.lexicon.actors.get(actor)
+                return a is not None and a.type == "company"
+        return False
 
     def _compound(self, text: str, morphs: Sequence[Morpheme], i: int) -> _Cand | None:
         """미중 / 한미일 (one token) and 미·중 / 한·EU (separated) compounds."""
@@ -292,6 +314,22 @@ class ActorResolver:
         for k in self.brand_lengths:
             if k <= c.start and text[c.start - k:c.start] in self.brand_prefixes:
                 return True
+        if atype == "state" and c.end < len(text) and text[c.end].isalnum():
+            # 중국경제연구소, 중국학과: a state name opening the name of an institute or a department
+            k = c.end
+            while k < len(text) and text[k].isalnum():
+                k += 1
+            word = text[c.end:k]
+            for x in self.institute_suffixes:
+                at = word.find(x)
+                if at >= 0 and len(word) - at - len(x) <= 2:  # the suffix, then at most a particle
+                    return True
+        if c.rule == "lexicon" and " " in text[c.start:c.end] and c.end < len(text) and text[c.end].isalnum():
+            # 대한민국 정부기관: a name ending in 정부/당국 that runs into a noun is the shorter name
+            last = text[c.start:c.end].rsplit(" ", 1)[1]
+            if last in self.government_nouns and any(
+                    m.start == c.end and m.tag.startswith("NN") for m in morphs):
+                return True
         return False
 
     def resolve_sentence(self, text: str, morphs: Sequence[Morpheme], context_blocs: list[str],
@@ -319,7 +357,8 @@ class ActorResolver:
             if c.start >= pos:
                 chosen.append(c)
                 pos = c.end
-        chosen = self._absorb_states(text, chosen)
+        chosen = self._absorb_states(text, chosen, morphs)
+        chosen = self._drop_locations(text, chosen)
         out: list[tuple[int, int, str, str]] = []
         blocked = [(c.start, c.end) for c in chosen if c.rule == "blocker"]
         sentence_blocs: list[tuple[int, str]] = []
@@ -339,7 +378,7 @@ class ActorResolver:
             if self.nested:
                 out.extend(self._nested(text, morphs, c))
         for c in pending:
-            actor = self._by_context(text, c, sentence_blocs, context_blocs, scope)
+            actor = self._by_list(text, c, chosen) or self._by_context(text, c, sentence_blocs, context_blocs, scope)
             if actor:
                 out.append((c.start, c.end, actor, c.rule if c.actors and actor == c.actors[0] else "lexicon:ctx"))
             elif c.actors:
@@ -348,6 +387,55 @@ class ActorResolver:
                 blocked.append((c.start, c.end))  # a conditional name whose condition failed
         out.sort(key=lambda x: (x[0], x[1]))
         return out, blocked
+
+    def _by_list(self, text: str, c: _Cand, chosen: list[_Cand]) -> str | None:
+        """국방부, 외교부, 산업통상자원부: a context-dependent name listed (by commas or middle dots)
+        with names of one bloc's states or agencies takes that bloc, the nearest listed one first."""
+        if not c.conds or "regulation" in dict(c.conds):
+            return None
+        by_bloc = dict(c.conds)
+        default = c.actors[0] if c.actors else None
+        if default in self.lexicon.actors:
+            by_bloc.setdefault(self.lexicon.actors[default].bloc, default)
+        k = chosen.index(c)
+        for step in (-1, 1):
+            j, cur = k + step, c
+            while 0 <= j < len(chosen):
+                nb = chosen[j]
+                gap = text[nb.end:cur.start] if step < 0 else text[cur.end:nb.start]
+                if not _LIST_GAP.fullmatch(gap):
+                    break
+                if nb.actors and not nb.conds and nb.rule != "blocker":
+                    a = self.lexicon.actors.get(nb.actors[0])
+                    if a is not None and a.type in ("state", "agency") and a.bloc in by_bloc:
+                        return by_bloc[a.bloc]
+                cur, j = nb, j + step
+        return None
+
+    def _drop_locations(self, text: str, chosen: list[_Cand]) -> list[_Cand]:
+        """A capital as a place, not its government (중국 베이징, 베이징·상하이), and a short
+        name defined inside the bracket of the same actor's name (국가인권위원회(…, 이하 ‘인권위’))."""
+        out: list[_Cand] = []
+        starts = {c.start for c in chosen}
+        for c in chosen:
+            if len(c.actors) == 1 and self.capitals.get(text[c.start:c.end]) == c.actors[0]:
+                prev = out[-1] if out else None
+                if prev is not None and prev.actors == c.actors and text[prev.end:c.start] == " ":
+                    continue  # 중국 베이징
+                before = _LIST_BEFORE.search(text, max(0, c.start - 2), c.start)
+                after = _LIST_AFTER.match(text, c.end)
+                if (before and text[before.start() - 1:before.start()].isalnum()
+                        and not any(x.end == before.start() for x in chosen)) or (
+                        after and after.end() < len(text) and text[after.end()].isalnum()
+                        and after.end() not in starts):
+                    continue  # listed with other places: 베이징·상하이·선전
+            if c.actors and text.endswith("이하 ", 0, c.start - (text[c.start - 1] in "'‘\"“")):
+                open_ = text.rfind("(", 0, c.start)
+                if open_ > 0 and ")" not in text[open_:c.start] and any(
+                        x.end == open_ and x.actors == c.actors for x in out):
+                    continue
+            out.append(c)
+        return out
 
     def _by_context(self, text: str, c: _Cand, sentence_blocs: list[tuple[int, str]],
                     context_blocs: list[str], scope: Scope | None = None) -> str | None:
@@ -406,24 +494,57 @@ class ActorResolver:
                 parts = [x.strip() for x in text[i + 1:close].split(",")]
                 # every part an alias of the same actor, or an alias followed by its
                 # spelled-out Latin-script expansion: (REAIM, Responsible AI in ...)
-                if parts and self.plain.get(parts[0]) == c.actors[0] and all(
-                        self.plain.get(x) == c.actors[0] or _LATIN_PHRASE.fullmatch(x) for x in parts[1:]):
+                if parts and self._alias(parts[0]) == c.actors[0] and all(
+                        self._alias(x) == c.actors[0] or _LATIN_PHRASE.fullmatch(x) for x in parts[1:]):
+                    return close + 1
+                # DARPA(국방고등연구계획국): a Latin name glossed by an unlisted Korean name of an organisation
+                inner = text[i + 1:close]
+                if (i == c.end and _LATIN.match(text[c.start]) and _HANGUL_WORD.fullmatch(inner)
+                        and len(inner) >= 4 and inner not in self.plain
+                        and any(inner.endswith(x) for x in self.translated_suffixes)):
                     return close + 1
         return c.end
 
-    def _absorb_states(self, text: str, chosen: list[_Cand]) -> list[_Cand]:
+    def _alias(self, name: str) -> str | None:
+        """The actor of a name, Latin names also in another case (Deepseek for DeepSeek)."""
+        actor = self.plain.get(name)
+        if actor is None and name.isascii():
+            actor = self.plain_folded.get(name.casefold())
+        return actor
+
+    def _absorb_states(self, text: str, chosen: list[_Cand], morphs: Sequence[Morpheme] = ()) -> list[_Cand]:
         """미국 상무부 / 중국 전국인민대표회의: an agency name absorbs the state before it."""
         if self.nested:
             return chosen
         out: list[_Cand] = []
+        ends = {m.end for m in morphs}
+        nouns = {m.start for m in morphs if m.tag.startswith("NN") or m.tag in ("XSN", "SL")}
         for c in chosen:
             a = self.lexicon.actors.get(c.actors[0]) if len(c.actors) == 1 else None
             if a and a.type == "state" and c.rule == "lexicon":
                 for noun in self.government_nouns:
-                    if text.startswith(" " + noun, c.end) and not text[c.end + 1 + len(noun):][:1].isalnum():
-                        c = replace(c, end=c.end + 1 + len(noun))
-                        break
+                    for gap in (" ", ""):  # 중국 정부, 중국정부 (a particle may follow)
+                        e = c.end + len(gap) + len(noun)
+                        if text.startswith(gap + noun, c.end) and (not text[e:e + 1].isalnum() or (
+                                e in ends and e not in nouns)):
+                            c = replace(c, end=e)
+                            break
+                    else:
+                        continue
+                    break
             prev = out[-1] if out else None
+            if (prev and len(prev.actors) == 1 and c.actors == prev.actors and c.start == prev.end + 1
+                    and text[prev.end] == " " and a is not None and a.type == "agency"):
+                # 국회 과방위, 상무부 BIS: a body named with its own sub-unit of the same id is one mention
+                out[-1] = _Cand(prev.start, c.end, c.actors, "agency-absorbs-state")
+                continue
+            if (prev and len(prev.actors) == 1 and a is not None and a.type == "state" and c.start == prev.end + 1
+                    and text[prev.end] == " " and text[c.start:c.end].endswith(self.government_nouns + ("행정부",))):
+                person = self.lexicon.actors.get(prev.actors[0])
+                if person is not None and person.type == "person" and person.bloc == a.bloc:
+                    # 도널드 트럼프 미국 행정부: the leader's name and the state's government are one state mention
+                    out[-1] = _Cand(prev.start, c.end, c.actors, "lexicon")
+                    continue
             if (prev and len(prev.actors) == 1 and len(c.actors) == 1 and c.start == prev.end + 1
                     and text[prev.end] == " "):
                 st, ag = self.lexicon.actors.get(prev.actors[0]), self.lexicon.actors.get(c.actors[0])
