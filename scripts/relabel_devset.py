@@ -14,6 +14,9 @@ is not imported):
 2. **Version codes** (§7.2 item 6, §8.7 rule 2): a company mention whose span ends in a
    hyphenated version code (``X-V2``, ``X-2.5-pro``) covers the name only, unless the lexicon
    lists the versioned name itself (``GPT-4``) as a surface of that actor.
+3. **A leader's name with the state's government** (§7.2 item 8, §8.7 rule 3): a person mention
+   followed by one space and a state mention of the same bloc that ends in 정부 or 행정부
+   (도널드 트럼프 미국 행정부) is one state mention over both.
 
 Run ``PYTHONPATH=$PWD python scripts/relabel_devset.py`` (``--dry-run`` to only count).
 It prints what it changed by document, sentence and offsets (never text) and rewrites
@@ -50,7 +53,9 @@ class Rules:
         surnames = cues.words("surname")
         self.surnames1 = frozenset(s for s in surnames if len(s) == 1)
         self.surnames2 = frozenset(s for s in surnames if len(s) == 2)
-        self.surfaces = {(sf.text, sf.actor) for sf in load_lexicon().surfaces}
+        lexicon = load_lexicon()
+        self.surfaces = {(sf.text, sf.actor) for sf in lexicon.surfaces}
+        self.actor_blocs = {a.id: a.bloc for a in lexicon.actors.values()}
 
     def surname_key(self, name: str) -> str | None:
         """The surname (Korean) or last word (foreign) of a full name, else None."""
@@ -87,6 +92,18 @@ def relabel_document(rec: dict, texts: dict[int, str], rules: Rules, log: list[s
         if text is None:
             continue
         actors = s["actors"]
+        # rule 3: a leader's name and the state's government
+        lex = rules.actor_blocs
+        for a in sorted(actors, key=lambda x: x["start"]):
+            nxt = next((b for b in actors if b["start"] == a["end"] + 1 and b["type"] == "state"), None)
+            if (a["type"] == "person" and nxt is not None and text[a["end"]] == " "
+                    and text[nxt["start"]:nxt["end"]].endswith(("정부", "행정부"))
+                    and (a.get("id") and lex.get(a["id"]) or a["bloc"]) == nxt["bloc"]):
+                log.append(f"{rec['id']} s{i} [{a['start']},{a['end']}) + [{nxt['start']},{nxt['end']}) merged: "
+                           "a leader's name with the state's government")
+                nxt["start"] = a["start"]
+                actors.remove(a)
+                counts["leader and government merged"] += 1
         # rule 2: version codes
         for a in actors:
             if a["type"] == "company":
@@ -100,7 +117,6 @@ def relabel_document(rec: dict, texts: dict[int, str], rules: Rules, log: list[s
         # rule 1: surnames with titles, in text order, the person's full mentions registering as they come
         events = sorted(actors, key=lambda a: a["start"])
         add = []
-        occupied = {(a["start"], a["end"]) for a in actors}
         hits = []
         for key in candidates:
             for m in re.finditer(re.escape(key) + " ", text):
@@ -121,12 +137,11 @@ def relabel_document(rec: dict, texts: dict[int, str], rules: Rules, log: list[s
                                f"{'shared by two people' if key in keys else 'no earlier full name'}")
                     counts["surname mark removed"] += 1
                     actors.remove(marked)
-                elif ref is not None and (p, e) not in occupied:
+                elif ref is not None and not any(x["start"] < e and p < x["end"] for x in actors + add):
                     new = {"start": p, "end": e, "id": ref.get("id"), "type": ref["type"], "bloc": ref["bloc"]}
                     if ref.get("id") is None:
                         new["name"] = ref["name"]
                     add.append(new)
-                    occupied.add((p, e))
                     log.append(f"{rec['id']} s{i} [{p},{e}) added: surname with a title of "
                                f"{ref.get('id') or ref['name']}")
                     counts["surname mark added"] += 1
@@ -165,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
                 for rec in recs:
                     fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     print("\n".join(log))
-    print({k: counts[k] for k in ("surname mark added", "surname mark removed", "version code trimmed")})
+    print({k: counts[k] for k in ("surname mark added", "surname mark removed", "version code trimmed",
+                                  "leader and government merged")})
     return 0
 
 
