@@ -134,3 +134,30 @@ def test_full_name_repeated_without_title(pipe):
 def test_lexicon_person_registers_surname_in_a_sentence_without_other_cues(pipe):
     got = found(pipe, "최상목 부총리가 발표했다. 최 부총리는 이어 질문을 받았다.")
     assert got == [("최상목", "CHOI_SANGMOK"), ("최", "CHOI_SANGMOK")]
+
+
+def test_names_in_a_list_before_one_title(pipe):
+    got = found(pipe, "더불어민주당 한지수·박도윤·진서연 의원이 참석했다.")
+    assert [t for t, a in got if a.startswith("~person")] == ["한지수", "박도윤", "진서연"]
+    # a list of common nouns before a title is no list of names
+    got = found(pipe, "정책·예산·인사 담당 의원이 참석했다.")
+    assert not any(a.startswith("~person") for _t, a in got)
+
+
+def test_surname_read_as_a_determiner_still_refers_back(pipe):
+    got = found(pipe, "한도윤 대표가 회견을 열었다. 한 대표는 이어 질문을 받았다.")
+    assert got[-1] == ("한", "~person:한도윤")
+    # without an earlier full name, 한 대표 is "one representative"
+    assert found(pipe, "한 대표는 이어 질문을 받았다.") == []
+
+
+def test_surname_after_the_title_is_not_the_person_named_later(pipe):
+    text = "최하은 의원이 질의했다. 최 의원은 최상목 부총리에게 물었다."
+    got = found(pipe, text)
+    assert ("최", "~person:최하은") in got
+    assert ("최", "CHOI_SANGMOK") not in got
+
+
+def test_title_word_with_a_copula(pipe):
+    got = found(pipe, "연구 책임자는 박도윤 의원이다.")
+    assert ("박도윤", "~person:박도윤") in got

@@ -53,6 +53,8 @@ from .names import (
 )
 
 _LIST_GAPS = ("·", "ㆍ", ", ", ",")
+_NAME_TAGS = ("NNP", "NNG", "XSN")  # 박/충/권: Kiwi cuts unknown names into pieces
+_LOOSE_NAME_TAGS = ("NNP", "NNG", "XSN", "NNB", "NR", "MM")  # 김/남/중, 진종/오
 
 
 class OpenWorld(CoreferenceRules):
@@ -162,15 +164,13 @@ class OpenWorld(CoreferenceRules):
         if not morphs:
             return None
         tb = self.type_bloc
-        # lexicon persons: their last word (황 CEO) or Korean surname (최 부총리) may come back with a title
-        for s, e, a, r in known:
-            if tb.get(a, ("",))[0] == "person":
-                self._register_person(memory, text[s:e], Found(s, e, a, *tb[a], r, True))
         fire = self._triggers(text, morphs, memory, known)
         if not fire:
+            self._register_known_persons(text, known, memory)
             return None
         out = [Found(s, e, a, *tb.get(a, ("state", "other")), r, True) for s, e, a, r in known]
         if set(fire) == {"define"}:
+            self._register_known_persons(text, known, memory)
             return self._define_acronyms(text, out, memory)
         words = self.words(morphs)
         taken = [(f.start, f.end) for f in out] + list(blocked)
@@ -202,6 +202,7 @@ class OpenWorld(CoreferenceRules):
         if "acronym" in fire:
             self._acronym_uses(text, words, memory, taken, by_end, add)
         out = [f for f in out if f.start >= 0]
+        self._register_known_persons(text, known, memory)
         return self._define_acronyms(text, sorted(out + new, key=lambda f: (f.start, f.end)), memory)
 
     def _flags(self, form: str) -> int:
@@ -235,7 +236,8 @@ class OpenWorld(CoreferenceRules):
             if fl & _TITLE:
                 if nnp is None:
                     nnp = [k for k, x in enumerate(morphs) if x[1] == "NNP"]
-                if any(i - 8 <= k < i for k in nnp):  # 에이브릴 헤인스 미 국가정보국(DNI) 국장
+                # 에이브릴 헤인스 미 국가정보국(DNI) 국장; 한 대표 after 한도윤 (한 read as a determiner)
+                if any(i - 8 <= k < i for k in nnp) or (i and morphs[i - 1][0] in memory.surnames):
                     fire.setdefault("person", set()).add(m[3])
             if fl & _ORG and m[1] in _NOMINAL:
                 org.append(i)
@@ -273,8 +275,8 @@ class OpenWorld(CoreferenceRules):
 
     # ------------------------------------------------------------------ coreference
     def _title_at(self, text: str, w: _Word) -> str | None:
-        if not w.nom or not w.particles_only:
-            return None
+        if not w.nom or not (w.particles_only or all(m.tag[0] in "JE" or m.tag == "VCP" for m in w.morphs[w.nom:])):
+            return None  # 의원은, 의원이다
         noun = text[w.start:w.nom_end]
         t = self.titles.match(noun)
         if t is None or len(noun) - len(t) > 4 or self.title_stop.match(noun) is not None:
@@ -287,7 +289,7 @@ class OpenWorld(CoreferenceRules):
         name = text[w.start:w.end]
         return (w.bare and bool(_HANGUL.fullmatch(name)) and len(name) <= 6 and name not in self.name_stop
                 and name not in self.surfaces and name not in self.affiliations
-                and all(m.tag in ("NNP", "NNG") for m in w.morphs)
+                and all(m.tag in (_LOOSE_NAME_TAGS if loose else _NAME_TAGS) for m in w.morphs)
                 and (any(m.tag == "NNP" for m in w.morphs) or loose and self._korean_full(name))
                 and self._free(taken, w.start, w.end))
 
@@ -310,6 +312,14 @@ class OpenWorld(CoreferenceRules):
             # organisations, states, parties or a state abbreviation (미 상무장관) between name and title
             inside = next((f for f in by_end.values() if w.start <= f.start and f.end <= w.nom_end), None)
             j, pos, bloc_between = i - 1, w.start, inside.bloc if inside else None
+            prev_word = words[j] if j >= 0 and words[j].end == w.start - 1 and text[w.start - 1] == " " else None
+            if prev_word is not None and prev_word.end - prev_word.start <= 2:
+                key = text[prev_word.start:prev_word.end]
+                ref = memory.surnames.get(key)
+                if ref is not None and self._free(taken, prev_word.start, prev_word.end) and \
+                        (prev_word.start == 0 or not text[prev_word.start - 1].isalnum()):
+                    add(Found(prev_word.start, prev_word.end, ref.actor, ref.type, ref.bloc, "coref:surname", ref.known))
+                    continue
             skipped = False
             for _ in range(2):
                 if pos == 0 or text[pos - 1] != " ":
@@ -378,13 +388,21 @@ class OpenWorld(CoreferenceRules):
             prev, cur = words[j - 1], words[j]
             gap = text[prev.end:cur.start]
             name = text[prev.start:prev.end]
-            if gap not in _LIST_GAPS or not self._name_word(text, prev, taken, loose=True) or \
-                    not self._korean_full(name):
-                break
+            if gap not in _LIST_GAPS or not self._name_word(text, prev, taken, loose=True) or not (
+                    self._korean_full(name) or self._korean_name(name) and prev.morphs[0].tag == "NNP"):
+                break  # a two-syllable name (김건) only as a proper noun
             f = Found(prev.start, prev.end, generated_id("person", name), "person", bloc, "open:person", False)
             add(f)
             self._register_person(memory, name, memory.first.get(f.actor, f))
             j -= 1
+
+    def _register_known_persons(self, text, known, memory: Memory) -> None:
+        """Lexicon persons: their last word (황 CEO) or Korean surname (최 부총리) may come back
+        with a title in later sentences."""
+        tb = self.type_bloc
+        for s, e, a, r in known:
+            if tb.get(a, ("",))[0] == "person":
+                self._register_person(memory, text[s:e], Found(s, e, a, *tb[a], r, True))
 
     def _register_person(self, memory: Memory, name: str, f: Found) -> None:
         """Remember a person's full name: its surname (Korean) or last word (foreign) for

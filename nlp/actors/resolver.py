@@ -523,7 +523,8 @@ class ActorResolver:
             a = self.lexicon.actors.get(c.actors[0]) if len(c.actors) == 1 else None
             if a and a.type == "state" and c.rule == "lexicon":
                 for noun in self.government_nouns:
-                    for gap in (" ", ""):  # 중국 정부, 중국정부 (a particle may follow)
+                    # 중국 정부, 중국정부 (a particle may follow); not 中정부 (the hanja abbreviation alone)
+                    for gap in (" ", "") if c.end - c.start >= 2 else (" ",):
                         e = c.end + len(gap) + len(noun)
                         if text.startswith(gap + noun, c.end) and (not text[e:e + 1].isalnum() or (
                                 e in ends and e not in nouns)):
