@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import compress
+from operator import itemgetter
 
 from ..document import Morpheme
 from ..lexicon import ActorCues, Lexicon
 from .coref import CoreferenceRules
 from .names import (
     _COMPANY,
-    _FORM,
     _HANGUL,
     _NAME_CHARS,
     _NOMINAL,
@@ -53,6 +54,9 @@ from .names import (
 )
 
 _LIST_GAPS = ("·", "ㆍ", ", ", ",")
+_FORM = itemgetter(0)
+# tags of morphemes that can be a title, an organisation suffix, a place or a company noun
+_FLAG_TAGS = frozenset(("NNG", "NNP", "NNB", "SL", "XSN", "SH"))
 _NAME_TAGS = ("NNP", "NNG", "XSN")  # 박/충/권: Kiwi cuts unknown names into pieces
 _LOOSE_NAME_TAGS = ("NNP", "NNG", "XSN", "NNB", "NR", "MM")  # 김/남/중, 진종/오
 
@@ -206,11 +210,24 @@ class OpenWorld(CoreferenceRules):
         return self._define_acronyms(text, sorted(out + new, key=lambda f: (f.start, f.end)), memory)
 
     def _flags(self, form: str) -> int:
-        """What a morpheme of this form can start: a title, an organisation suffix, a place."""
+        """What a morpheme of this form can start: a title, an organisation suffix, a place, a company
+        noun (keyed by the form alone, a string whose hash Python keeps; the tag is checked per hit)."""
         return ((_TITLE if form in self.title_morphs else 0)
                 | (_ORG if self._org_form[form] is not None else 0)
                 | (_PLACE if form[-1] in self.local_ends.last or form[-1] == "도" or form in self.us_states else 0)
                 | (_COMPANY if self.company_class.match(form) is not None else 0))
+
+    @staticmethod
+    def _named_word(morphs: Sequence[Morpheme], k: int) -> bool:
+        """Morpheme ``k`` or one attached before it in the same word is a proper noun or Latin."""
+        m = morphs[k]
+        if m[1] in ("NNP", "SL"):
+            return True
+        while k and morphs[k - 1][3] == morphs[k][2]:
+            k -= 1
+            if morphs[k][1] in ("NNP", "SL"):
+                return True
+        return False
 
     def _triggers(self, text: str, morphs: Sequence[Morpheme], memory: Memory,
                   known: Sequence[tuple[int, int, str, str]]) -> dict[str, set[int]]:
@@ -220,17 +237,16 @@ class OpenWorld(CoreferenceRules):
         fire: dict[str, set[int]] = {}
         sentence = text[morphs[0][2]:morphs[-1][3]]
         # one pass over the morphemes; what a form can start is memoised per form
-        getter = self._form_flags.__getitem__
-        if any(map(getter, map(_FORM, morphs))):  # C-level loops; most sentences stop here
-            hits = [(i, fl) for i, fl in enumerate(map(getter, map(_FORM, morphs))) if fl]
-        else:
-            hits = ()
+        flags = list(map(self._form_flags.__getitem__, map(_FORM, morphs)))  # C-level loops
+        hits = [(i, flags[i]) for i in compress(range(len(flags)), flags)] if any(flags) else ()
         if not hits and not memory.acronyms and not memory.names and "(" not in sentence:
             return fire
         org = []
         nnp = None
         for i, fl in hits:
             m = morphs[i]
+            if m[1] not in _FLAG_TAGS:
+                continue  # only nouns: the particle 도 is no province, the ending 시 no city
             if fl & _PLACE and m[1] == "NNP":
                 fire.setdefault("place", set()).add(m[3])
             if fl & _TITLE:
@@ -249,13 +265,16 @@ class OpenWorld(CoreferenceRules):
         if org:
             spans = [(k[0], k[1]) for k in known]
             tb = self.type_bloc
-            after_state = any(tb.get(k[2], ("",))[0] == "state" for k in known)
+            state_ends = [k[1] for k in known if tb.get(k[2], ("",))[0] == "state"]
             for k in org:
                 m = morphs[k]
                 suf = org_form[m.form]
-                if suf in self.org_suffix_after_state and not after_state:
+                # …성 only right after a state name (일본 경제산업성): one ends in the 16 characters before
+                if suf in self.org_suffix_after_state and not any(m.start - 16 <= e <= m.start for e in state_ends):
                     continue
                 prev = morphs[k - 1] if k else None
+                if self.org_suffix.get(suf) == "company" and not self._named_word(morphs, k):
+                    continue  # …반도체, …AI: a company only with a proper noun or a Latin name in the word
                 if (len(m.form) > len(suf) or (prev is not None and prev.end == m.start and prev.tag in _NOMINAL)) \
                         and not any(s <= m.start < e for s, e in spans):
                     fire.setdefault("org", set()).add(m.end)

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from ..document import Morpheme
 from ..labels import models_dir
@@ -36,6 +37,7 @@ from ..lexicon import ActorCues, Lexicon, load_actor_cues
 QUOTE_SPAN = 30  # an epithet in quotes: opening and closing quote at most this many characters apart
 _LATIN = re.compile(r"[A-Za-z0-9]")
 _HANGUL_WORD = re.compile(r"[가-힣]+")
+_QUOTE_OPEN = re.compile("['‘\"“]")
 _LIST_GAP = re.compile(r"\s*[,·ㆍ・]\s*")
 _LIST_BEFORE = re.compile(r"[,·ㆍ・] ?$")
 _LIST_AFTER = re.compile(r" ?[,·ㆍ・] ?")
@@ -43,8 +45,9 @@ _LATIN_PHRASE = re.compile(r"[A-Za-z][A-Za-z0-9 .&'-]{3,80}")
 _NOMINAL = ("NN", "SL", "SH", "SN", "XPN", "NR")
 
 
-@dataclass(frozen=True)
-class _Cand:
+class _Cand(NamedTuple):
+    """A candidate span (a NamedTuple: cheaper to make than a dataclass)."""
+
     start: int
     end: int
     actors: tuple[str, ...]  # empty: a blocker
@@ -138,6 +141,10 @@ class ActorResolver:
         self.max_len = max((len(k) for k in [*self.plain, *self.cond, *self.blockers]), default=1)
         self.first_chars = {k[0] for k in [*self.plain, *self.cond, *self.blockers]}
         self.prefixes = {k[:i] for k in [*self.plain, *self.cond, *self.blockers] for i in range(1, len(k) + 1)}
+        # characters a candidate can start with: a name, a compound, 대중/대미, 미
+        self.start_chars = frozenset((*self.first_chars, *self.abbreviations, *self.toward_first, "미"))
+        # a compound with separators needs one after the first part: 미·중, 한·EU (the part is alphanumeric)
+        self._separator_ahead = re.compile(r"[^\W_]{1,12}[" + re.escape(self.separators) + "]")
 
     # ------------------------------------------------------------------ candidates
     def _lookup(self, surface: str) -> tuple[tuple[str, ...], str, tuple] | None:
@@ -172,15 +179,17 @@ class ActorResolver:
         name_prefixes, modifier_suffixes = self.name_prefixes, self.modifier_suffixes
         abbreviations, toward_first = self.abbreviations, self.toward_first
         separators = self.separators
+        first_chars, start_chars, prefixes = self.first_chars, self.start_chars, self.prefixes
         for i, m in enumerate(morphs):
             p = m.start
+            ch = text[p] if p < tlen else ""
+            if ch not in start_chars:  # no name, compound or cue starts with this character
+                continue
             word_start = p == 0 or not text[p - 1].isalnum() or text[p - 1] in separators
             if not word_start and not (i and morphs[i - 1].form in name_prefixes):
                 continue
-            ch = text[p] if p < tlen else ""
-            if ch in self.first_chars:
+            if ch in first_chars:
                 nominal = m.tag.startswith(_NOMINAL) or m.tag == "NP"
-                prefixes = self.prefixes
                 e = p + 1
                 while e <= tlen and text[p:e] in prefixes:
                     surface = text[p:e]
@@ -201,7 +210,7 @@ class ActorResolver:
                     out.append(_Cand(p, end, actors, rule, conds))
             if not word_start:
                 continue
-            if ch in abbreviations:
+            if ch in abbreviations and (text[p + 1:p + 2] in abbreviations or self._separator_ahead.match(text, p)):
                 c = self._compound(text, morphs, i)
                 if c:
                     out.append(c)
@@ -303,7 +312,9 @@ class ActorResolver:
         # epithets: '중국판 구글', '한국의 엔비디아', '제2의 화웨이' — the target is not a mention
         # only quotes less than QUOTE_SPAN apart count, so both searches stay in a window around the
         # candidate (searching to the ends of the text made long documents quadratic)
-        q_open = max(text.rfind(q, max(0, c.end - QUOTE_SPAN), c.start) for q in "'‘\"“")
+        q_open = -1
+        if _QUOTE_OPEN.search(text, max(0, c.end - QUOTE_SPAN), c.start):
+            q_open = max(text.rfind(q, max(0, c.end - QUOTE_SPAN), c.start) for q in "'‘\"“")
         if q_open >= 0:
             q_close = min((x for x in (text.find(q, c.end, q_open + QUOTE_SPAN) for q in "'’\"”") if x >= 0),
                           default=-1)
@@ -349,7 +360,7 @@ class ActorResolver:
         for k, c in enumerate(cands):
             end = self._bracket_extend(text, c)
             if end != c.end:
-                cands[k] = replace(c, end=end, rule="bracket")
+                cands[k] = c._replace(end=end, rule="bracket")
         cands.sort(key=lambda c: (c.start, -(c.end - c.start), c.rule == "blocker"))
         chosen: list[_Cand] = []
         pos = -1
@@ -517,8 +528,7 @@ class ActorResolver:
         if self.nested:
             return chosen
         out: list[_Cand] = []
-        ends = {m.end for m in morphs}
-        nouns = {m.start for m in morphs if m.tag.startswith("NN") or m.tag in ("XSN", "SL")}
+        ends = nouns = None  # morpheme ends and noun starts, made when a state runs into a noun
         for c in chosen:
             a = self.lexicon.actors.get(c.actors[0]) if len(c.actors) == 1 else None
             if a and a.type == "state" and c.rule == "lexicon":
@@ -526,9 +536,13 @@ class ActorResolver:
                     # 중국 정부, 중국정부 (a particle may follow); not 中정부 (the hanja abbreviation alone)
                     for gap in (" ", "") if c.end - c.start >= 2 else (" ",):
                         e = c.end + len(gap) + len(noun)
-                        if text.startswith(gap + noun, c.end) and (not text[e:e + 1].isalnum() or (
-                                e in ends and e not in nouns)):
-                            c = replace(c, end=e)
+                        if not text.startswith(gap + noun, c.end):
+                            continue
+                        if text[e:e + 1].isalnum() and ends is None:
+                            ends = {m.end for m in morphs}
+                            nouns = {m.start for m in morphs if m.tag.startswith("NN") or m.tag in ("XSN", "SL")}
+                        if not text[e:e + 1].isalnum() or (e in ends and e not in nouns):
+                            c = c._replace(end=e)
                             break
                     else:
                         continue
