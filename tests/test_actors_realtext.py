@@ -161,3 +161,16 @@ def test_surname_after_the_title_is_not_the_person_named_later(pipe):
 def test_title_word_with_a_copula(pipe):
     got = found(pipe, "연구 책임자는 박도윤 의원이다.")
     assert ("박도윤", "~person:박도윤") in got
+
+
+def test_one_syllable_states_in_a_dotted_list(pipe):
+    got = found(pipe, "한·영, 호주·캐·EU·프·독 참여")
+    assert got == [("한·영", "KR"), ("한·영", "GB"), ("호주", "AU"), ("캐", "CA"), ("EU", "EU"), ("프", "FR"),
+                   ("독", "DE")]
+    # without a state named in full, one-syllable words in a dotted list are not states
+    assert found(pipe, "이·미용 업계와 캐·프 같은 줄임말") == []
+
+
+def test_assembly_speaker_is_a_title_and_a_hall_is_not(pipe):
+    assert ("서하준", "~person:서하준") in found(pipe, "서하준 국회의장의 축사가 있었다.")
+    assert not any(a.startswith("~person") for _t, a in found(pipe, "김포시 본회의장에서 회의가 열렸다."))

@@ -298,8 +298,9 @@ class OpenWorld(CoreferenceRules):
             return None  # 의원은, 의원이다
         noun = text[w.start:w.nom_end]
         t = self.titles.match(noun)
-        if t is None or len(noun) - len(t) > 4 or self.title_stop.match(noun) is not None:
-            return None  # 본회의장 is a hall, not a 의장
+        stop = self.title_stop.match(noun)
+        if t is None or len(noun) - len(t) > 4 or stop is not None and len(stop) >= len(t):
+            return None  # 본회의장 is a hall, not a 의장 (국회의장, a longer title, is one)
         return t
 
     def _name_word(self, text: str, w: _Word, taken, loose: bool = False) -> bool:

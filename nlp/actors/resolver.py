@@ -38,6 +38,8 @@ QUOTE_SPAN = 30  # an epithet in quotes: opening and closing quote at most this 
 _LATIN = re.compile(r"[A-Za-z0-9]")
 _HANGUL_WORD = re.compile(r"[가-힣]+")
 _QUOTE_OPEN = re.compile("['‘\"“]")
+# a one-character item of a dotted list: after a middle dot, or opening the list before one
+_LIST_ITEM = re.compile(r"(?<=[·ㆍ・])([^\W\d_])(?=[·ㆍ・,\s]|$)|(?<![^\W_])([^\W\d_])(?=[·ㆍ・])")
 _LIST_GAP = re.compile(r"\s*[,·ㆍ・]\s*")
 _LIST_BEFORE = re.compile(r"[,·ㆍ・] ?$")
 _LIST_AFTER = re.compile(r" ?[,·ㆍ・] ?")
@@ -97,7 +99,10 @@ class ActorResolver:
         self.nested = nested
         self.cues = cues = cues or load_actor_cues()
         self.abbreviations = cues.mapping("abbreviation")
+        # one-syllable names of states in headline lists (캐·프·독), beside the compound abbreviations
+        self.all_abbreviations = {**cues.mapping("list_abbreviation"), **self.abbreviations}
         self.separators = "".join(cues.words("separator"))
+        self.separators_re = re.compile("[" + re.escape(self.separators) + "]")
         self.relation_nouns = cues.words("relation_noun")
         self.ambiguous_compounds = frozenset(cues.words("ambiguous_compound"))
         self.toward_always = cues.mapping("toward_always")
@@ -240,28 +245,34 @@ class ActorResolver:
         """미중 / 한미일 (one token) and 미·중 / 한·EU (separated) compounds."""
         m = morphs[i]
         p = m.start
-        # separated: X·Y(·Z) where each part is an abbreviation or a lexicon name (미·중의, 한·EU)
-        abbreviations = self.abbreviations
-        j, parts, end, abbreviated = p, [], p, False
-        while True:
-            k = j
-            while k < len(text) and text[k].isalnum() and k - j < 12:
-                k += 1
-            run = text[j:k]
-            part = next((run[:n] for n in range(len(run), 0, -1)
-                         if run[:n] in abbreviations or run[:n] in self.plain), "")
-            if not part:
+        # separated: X·Y(·Z) where each part is an abbreviation or a lexicon name (미·중의, 한·EU); the
+        # abbreviations of lists (영, 캐, 프) only in a compound of abbreviations alone (한·영)
+        for abbreviations in (self.all_abbreviations, self.abbreviations):
+            j, parts, end, abbreviated, named = p, [], p, False, False
+            while True:
+                k = j
+                while k < len(text) and text[k].isalnum() and k - j < 12:
+                    k += 1
+                run = text[j:k]
+                part = next((run[:n] for n in range(len(run), 0, -1)
+                             if run[:n] in abbreviations or run[:n] in self.plain), "")
+                if not part:
+                    break
+                abbreviated |= part in self.abbreviations
+                named |= part not in abbreviations
+                parts.append(abbreviations.get(part) or self.plain[part])
+                end = j + len(part)
+                if end == k and k + 1 < len(text) and text[k] in self.separators and not text[k + 1].isspace():
+                    j = k + 1
+                    continue
                 break
-            abbreviated |= part in abbreviations
-            parts.append(abbreviations.get(part) or self.plain[part])
-            end = j + len(part)
-            if end == k and k + 1 < len(text) and text[k] in self.separators and not text[k + 1].isspace():
-                j = k + 1
-                continue
+            if named and abbreviations is self.all_abbreviations:
+                continue  # 일·싱·미국: list items, not one compound
+            ids = tuple(dict.fromkeys(parts))
+            if len(parts) >= 2 and len(ids) >= 2 and abbreviated:
+                return _Cand(p, end, ids, "compound")
             break
-        ids = tuple(dict.fromkeys(parts))
-        if len(parts) >= 2 and len(ids) >= 2 and abbreviated:
-            return _Cand(p, end, ids, "compound")
+        abbreviations = self.abbreviations
         # unseparated: 미중, 한미일 — the whole string made of abbreviations, ending at a morpheme end
         k = p
         while k < len(text) and text[k] in abbreviations and k - p < 4:
@@ -370,6 +381,8 @@ class ActorResolver:
                 pos = c.end
         chosen = self._absorb_states(text, chosen, morphs)
         chosen = self._drop_locations(text, chosen)
+        if self.separators_re.search(text, morphs[0].start if morphs else 0, morphs[-1].end if morphs else 0):
+            chosen = self._list_items(text, chosen, morphs[0].start, morphs[-1].end)
         out: list[tuple[int, int, str, str]] = []
         blocked = [(c.start, c.end) for c in chosen if c.rule == "blocker"]
         sentence_blocs: list[tuple[int, str]] = []
@@ -422,6 +435,26 @@ class ActorResolver:
                         return by_bloc[a.bloc]
                 cur, j = nb, j + step
         return None
+
+    def _list_items(self, text: str, chosen: list[_Cand], lo: int, hi: int) -> list[_Cand]:
+        """호주·캐·EU·프·독: one-syllable state names as items of a list (joined by middle dots) that
+        also names a state or the EU in full are mentions each (B-R10)."""
+        added = []
+        for m in _LIST_ITEM.finditer(text, lo, hi):
+            p = m.start(1) if m.group(1) else m.start(2)
+            actor = self.all_abbreviations.get(text[p])
+            if actor is None or any(c.start <= p < c.end for c in chosen):
+                continue
+            a, b = p, p + 1
+            while a > lo and (text[a - 1].isalnum() or text[a - 1] in self.separators):
+                a -= 1
+            while b < hi and (text[b].isalnum() or text[b] in self.separators):
+                b += 1
+            if any(a <= c.start and c.end <= b and c.end - c.start >= 2 and len(c.actors) == 1 and c.rule == "lexicon"
+                   and (self.lexicon.actors[c.actors[0]].type == "state" or c.actors[0] == "EU")
+                   for c in chosen if c.actors and c.actors[0] in self.lexicon.actors):
+                added.append(_Cand(p, p + 1, (actor,), "list-item"))
+        return sorted(chosen + added, key=lambda c: c.start) if added else chosen
 
     def _drop_locations(self, text: str, chosen: list[_Cand]) -> list[_Cand]:
         """A capital as a place, not its government (중국 베이징, 베이징·상하이), and a short
