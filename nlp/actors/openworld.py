@@ -214,7 +214,8 @@ class OpenWorld(CoreferenceRules):
         noun (keyed by the form alone, a string whose hash Python keeps; the tag is checked per hit)."""
         return ((_TITLE if form in self.title_morphs else 0)
                 | (_ORG if self._org_form[form] is not None else 0)
-                | (_PLACE if form[-1] in self.local_ends.last or form[-1] == "도" or form in self.us_states else 0)
+                | (_PLACE if len(form) >= 2 and (form[-1] in self.local_ends.last or form[-1] == "도")
+                   or form in self.us_states else 0)  # not the particle 도 or the ending 시 alone
                 | (_COMPANY if self.company_class.match(form) is not None else 0))
 
     @staticmethod
