@@ -90,7 +90,7 @@ class ListRules:
                         and after.end() not in starts):
                     continue  # listed with other places: 베이징·상하이·선전
             if c.actors and text.endswith("이하 ", 0, c.start - (text[c.start - 1] in "'‘\"“")):
-                open_ = text.rfind("(", 0, c.start)
+                open_ = text.rfind("(", max(0, c.start - 80), c.start)  # a bracket of a name, not the document
                 if open_ > 0 and ")" not in text[open_:c.start] and any(
                         x.end == open_ and x.actors == c.actors for x in out):
                     continue

@@ -37,7 +37,6 @@ from .lists import ListRules, _Cand
 QUOTE_SPAN = 30  # an epithet in quotes: opening and closing quote at most this many characters apart
 _LATIN = re.compile(r"[A-Za-z0-9]")
 _HANGUL_WORD = re.compile(r"[가-힣]+")
-_QUOTE_OPEN = re.compile("['‘\"“]")
 _LATIN_PHRASE = re.compile(r"[A-Za-z][A-Za-z0-9 .&'-]{3,80}")
 _NOMINAL = ("NN", "SL", "SH", "SN", "XPN", "NR")
 
@@ -308,9 +307,7 @@ class ActorResolver(ListRules):
         # epithets: '중국판 구글', '한국의 엔비디아', '제2의 화웨이' — the target is not a mention
         # only quotes less than QUOTE_SPAN apart count, so both searches stay in a window around the
         # candidate (searching to the ends of the text made long documents quadratic)
-        q_open = -1
-        if _QUOTE_OPEN.search(text, max(0, c.end - QUOTE_SPAN), c.start):
-            q_open = max(text.rfind(q, max(0, c.end - QUOTE_SPAN), c.start) for q in "'‘\"“")
+        q_open = max(text.rfind(q, max(0, c.end - QUOTE_SPAN), c.start) for q in "'‘\"“")
         if q_open >= 0:
             q_close = min((x for x in (text.find(q, c.end, q_open + QUOTE_SPAN) for q in "'’\"”") if x >= 0),
                           default=-1)
