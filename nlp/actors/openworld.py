@@ -212,9 +212,15 @@ class OpenWorld(CoreferenceRules, PersonRules):
         noun (keyed by the form alone, a string whose hash Python keeps; the tag is checked per hit)."""
         return ((_TITLE if form in self.title_morphs else 0)
                 | (_ORG if self._org_form[form] is not None else 0)
-                | (_PLACE if len(form) >= 2 and (form[-1] in self.local_ends.last or form[-1] == "도")
-                   or form in self.us_states else 0)  # not the particle 도 or the ending 시 alone
+                | (_PLACE if self._place_form(form) else 0)
                 | (_COMPANY if self.company_class.match(form) is not None else 0))
+
+    def _place_form(self, form: str) -> bool:
+        """A form that ``_places`` can take: a province, a local government with two syllables or
+        more before its suffix (수원시, not 인도 or the particle 도), a US state."""
+        suffix = self.local_ends.match(form, proper=True)
+        return form in self.provinces or form in self.us_states or (
+            suffix is not None and len(form) - len(suffix) >= 2)
 
     @staticmethod
     def _named_word(morphs: Sequence[Morpheme], k: int) -> bool:
@@ -241,7 +247,6 @@ class OpenWorld(CoreferenceRules, PersonRules):
         if not hits and not memory.acronyms and not memory.names and "(" not in sentence:
             return fire
         org = []
-        nnp = None
         for i, fl in hits:
             m = morphs[i]
             if m[1] not in _FLAG_TAGS:
@@ -249,10 +254,9 @@ class OpenWorld(CoreferenceRules, PersonRules):
             if fl & _PLACE and m[1] == "NNP":
                 fire.setdefault("place", set()).add(m[3])
             if fl & _TITLE:
-                if nnp is None:
-                    nnp = [k for k, x in enumerate(morphs) if x[1] == "NNP"]
-                # 에이브릴 헤인스 미 국가정보국(DNI) 국장; 한 대표 after 한도윤 (한 read as a determiner)
-                if any(i - 8 <= k < i for k in nnp) or (i and morphs[i - 1][0] in memory.surnames):
+                # a proper noun among the 8 morphemes before: 에이브릴 헤인스 미 국가정보국(DNI) 국장;
+                # 한 대표 after 한도윤 (한 read as a determiner)
+                if any(x[1] == "NNP" for x in morphs[max(0, i - 8):i]) or (i and morphs[i - 1][0] in memory.surnames):
                     fire.setdefault("person", set()).add(m[3])
             if fl & _ORG and m[1] in _NOMINAL:
                 org.append(i)
@@ -274,8 +278,10 @@ class OpenWorld(CoreferenceRules, PersonRules):
                 prev = morphs[k - 1] if k else None
                 if self.org_suffix.get(suf) == "company" and not self._named_word(morphs, k):
                     continue  # …반도체, …AI: a company only with a proper noun or a Latin name in the word
-                if (len(m.form) > len(suf) or (prev is not None and prev.end == m.start and prev.tag in _NOMINAL)) \
-                        and not any(s <= m.start < e for s, e in spans):
+                attached = prev is not None and prev.end == m.start and prev.tag in _NOMINAL
+                if len(suf) == 1 and len(m.form) < 4 and not attached:
+                    continue  # 신청, 거부, 바우처: one short word with a one-syllable suffix is a common noun
+                if (len(m.form) > len(suf) or attached) and not any(s <= m.start < e for s, e in spans):
                     fire.setdefault("org", set()).add(m.end)
         if "(" in sentence:
             for k in known:
