@@ -13,7 +13,8 @@ twice: lexicon mentions (comparable across versions) and all predictions (open-w
 names then count as false positives).  Also measures the throughput of tokenize+actors
 versus tokenize alone on the same texts in one run.
 
-    python scripts/eval_actors.py [--essay PATH] [--devset PATH] [--show-errors] [--no-speed] [--no-open-world]
+    python scripts/eval_actors.py [--essay PATH] [--devset PATH] [--records DIR] [--show-errors] [--no-speed]
+                                  [--no-hard] [--no-open-world]
 """
 
 from __future__ import annotations
