@@ -197,7 +197,7 @@ CUE_KINDS: dict[str, str] = {
     "generic_latin": "", "org_suffix": "type", "org_suffix_after_state": "type", "org_stop": "",
     "org_generic_stem": "", "org_short_prefix": "", "local_suffix": "", "province": "", "us_state": "",
     "hereafter": "", "affiliation": "", "locative_particle": "", "analyst_class": "", "address_suffix": "",
-    "title_stop": "",
+    "title_stop": "", "list_abbreviation": "actor", "capital": "actor", "institute_suffix": "", "translated_name_suffix": "",
 }
 CHAR_KINDS = frozenset({"separator", "modifier_suffix", "demonym_particle"})
 BLOC_KINDS = frozenset({"home_bloc"})  # the cue itself is a bloc id

@@ -13,7 +13,8 @@ twice: lexicon mentions (comparable across versions) and all predictions (open-w
 names then count as false positives).  Also measures the throughput of tokenize+actors
 versus tokenize alone on the same texts in one run.
 
-    python scripts/eval_actors.py [--essay PATH] [--devset PATH] [--show-errors] [--no-speed] [--no-open-world]
+    python scripts/eval_actors.py [--essay PATH] [--devset PATH] [--records DIR] [--show-errors] [--no-speed]
+                                  [--no-hard] [--no-open-world]
 """
 
 from __future__ import annotations
@@ -99,11 +100,13 @@ def gold_items(spans, actors) -> list[Item]:
     return out
 
 
-def predicted(doc, known_only: bool = False) -> list[Item]:
+def predicted(doc, known_only: bool = False, raw: bool = False) -> list[Item]:
     """A document's mentions; open-world names (``known: false``) have id None
-    (dropped with ``known_only``)."""
+    (dropped with ``known_only``).  With ``raw`` the spans are offsets into the raw
+    input (the gold's offsets when the text repair changed the text)."""
     # getattr: the script also scores versions of the package from before Mention.known
-    return [Item(m.start, m.end, m.actor if getattr(m, "known", True) else None, m.type, m.bloc)
+    return [Item(m.raw_start if raw else m.start, m.raw_end if raw else m.end,
+                 m.actor if getattr(m, "known", True) else None, m.type, m.bloc)
             for m in doc.mentions if getattr(m, "known", True) or not known_only]
 
 
@@ -170,11 +173,12 @@ def print_table(title: str, res: dict) -> None:
         print(f"{t:<10} {p:6.3f} {r:6.3f} {f:6.3f} {n:8d}")
 
 
-def load_devset(path: Path) -> list[tuple[str, str, list[Item]]]:
-    """Development sentences ``(doc id, text, gold items)`` from the rebuilt cache (``nlp.devset.load_devset``)."""
+def load_devset(path: Path, records: str | None = None) -> list[tuple[str, str, list[Item]]]:
+    """Development sentences ``(doc id, text, gold items)`` from the rebuilt cache (``nlp.devset.load_devset``),
+    labels from the tracked records (or those in the folder ``records``)."""
     from nlp.devset import load_devset as load
 
-    docs = load(path.parent) or []
+    docs = load(path.parent, records) or []
     return [(d["id"], s["text"], [Item(a["start"], a["end"], a.get("id") or None, a["type"], a["bloc"])
                                   for a in s["actors"]]) for d in docs for s in d["sentences"]]
 
@@ -195,7 +199,8 @@ def predict_devset(pipe, dev) -> list[list[Item]]:
         for sep in ("\n", "\n\n", None):
             if sep is None:
                 for k in ks:
-                    out[k] = predicted(pipe(document_from_text(dev[k][1], doc_id)))
+                    # the gold indexes the sentence as given: raw offsets, the repair may have changed it
+                    out[k] = predicted(pipe(document_from_text(dev[k][1], doc_id)), raw=True)
                 break
             joined = sep.join(texts)
             doc = pipe(document_from_text(joined, doc_id))
@@ -228,6 +233,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--essay", default=str(DEFAULT_ESSAY), help="path of the reference essay")
     ap.add_argument("--devset", default=str(DEFAULT_DEVSET), help="development set JSONL (scored when present)")
+    ap.add_argument("--records", default=None,
+                    help="folder of development-set records to score against (default: corpus/devset)")
+    ap.add_argument("--no-hard", action="store_true", help="skip the hard cases and the essay")
     ap.add_argument("--show-errors", action="store_true", help="print every false positive/negative")
     ap.add_argument("--no-speed", action="store_true", help="skip the throughput measurement")
     ap.add_argument("--no-open-world", action="store_true", help="lexicon names only (no open-world names)")
@@ -242,40 +250,41 @@ def main() -> None:
     actors = pipe.stages[1].lexicon.actors
 
     hard = load_hardcases(REPO / "corpus" / "actors" / "hardcases.txt")
-    pairs, pairs_known = [], []
-    docs = list(pipe.pipe(document_from_text(t, hid) for hid, t, _ in hard))
-    for (hid, text, gold), doc in zip(hard, docs):
-        g = gold_items(gold, actors)
-        pairs.append((g, predicted(doc)))
-        pairs_known.append((g, predicted(doc, known_only=True)))
-        if args.show_errors:
-            show(hid, text, g, pairs[-1][1])
-    n_open = sum(1 for _g, p in pairs for x in p if x.id is None)
-    print_table(f"hard-case set: {len(hard)} sentences; lexicon mentions", score(pairs_known))
-    print_table(f"hard-case set: all predictions ({n_open} open-world names; this gold has none)", score(pairs))
+    if not args.no_hard:
+        pairs, pairs_known = [], []
+        docs = list(pipe.pipe(document_from_text(t, hid) for hid, t, _ in hard))
+        for (hid, text, gold), doc in zip(hard, docs):
+            g = gold_items(gold, actors)
+            pairs.append((g, predicted(doc)))
+            pairs_known.append((g, predicted(doc, known_only=True)))
+            if args.show_errors:
+                show(hid, text, g, pairs[-1][1])
+        n_open = sum(1 for _g, p in pairs for x in p if x.id is None)
+        print_table(f"hard-case set: {len(hard)} sentences; lexicon mentions", score(pairs_known))
+        print_table(f"hard-case set: all predictions ({n_open} open-world names; this gold has none)", score(pairs))
 
-    essay = Path(args.essay)
-    if essay.exists():
-        doc = pipe(document_from_path(essay))
-        gold = gold_items(load_essay_gold(REPO / "corpus" / "essay" / "mentions.tsv"), actors)
-        pred = predicted(doc)
-        if args.show_errors:
-            _tp, fn, fp = align(gold, pred)
-            for label, items in (("FN", fn), ("FP", fp)):
-                for x in sorted(items, key=lambda x: (x.start, x.end, x.id or "")):
-                    context = doc.text[max(0, x.start - 8):x.end + 8].replace("\n", " ")
-                    print(f"ESSAY {label}", tuple(x), doc.text[x.start:x.end], "|", context)
-        n_open = sum(1 for x in pred if x.id is None)
-        print_table(f"reference essay: {len(doc.sentences)} sentences; lexicon mentions",
-                    score([(gold, predicted(doc, known_only=True))]))
-        print_table(f"reference essay: all predictions ({n_open} open-world names; this gold has none)",
-                    score([(gold, pred)]))
-    else:
-        print(f"\nreference essay not found at {essay}; skipped", file=sys.stderr)
+        essay = Path(args.essay)
+        if essay.exists():
+            doc = pipe(document_from_path(essay))
+            gold = gold_items(load_essay_gold(REPO / "corpus" / "essay" / "mentions.tsv"), actors)
+            pred = predicted(doc)
+            if args.show_errors:
+                _tp, fn, fp = align(gold, pred)
+                for label, items in (("FN", fn), ("FP", fp)):
+                    for x in sorted(items, key=lambda x: (x.start, x.end, x.id or "")):
+                        context = doc.text[max(0, x.start - 8):x.end + 8].replace("\n", " ")
+                        print(f"ESSAY {label}", tuple(x), doc.text[x.start:x.end], "|", context)
+            n_open = sum(1 for x in pred if x.id is None)
+            print_table(f"reference essay: {len(doc.sentences)} sentences; lexicon mentions",
+                        score([(gold, predicted(doc, known_only=True))]))
+            print_table(f"reference essay: all predictions ({n_open} open-world names; this gold has none)",
+                        score([(gold, pred)]))
+        else:
+            print(f"\nreference essay not found at {essay}; skipped", file=sys.stderr)
 
     devset = Path(args.devset)
     if devset.exists():
-        dev = load_devset(devset)
+        dev = load_devset(devset, args.records)
         dpairs = []
         for (doc_id, text, gold), pred in zip(dev, predict_devset(pipe, dev)):
             dpairs.append((gold, pred))

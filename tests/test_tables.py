@@ -122,3 +122,13 @@ def test_a_malformed_csv_row_keeps_the_column_types(tmp_path, tokenizer_only):
     assert docs["meta_year"].tolist() == [2021, 2022, 2023]  # the short row keeps what it has
     assert pd.isna(docs["meta_day"][1]) and docs["meta_day"][2] == pd.Timestamp("2023-09-30")
     assert pq.read_schema(tmp_path / "out" / "documents" / "part-00000.parquet").field("meta_day").type == pa.date32()
+
+
+def test_mention_rows_say_whether_the_lexicon_knows_the_actor():
+    from nlp import Pipeline, document_from_text
+    from nlp.corpus.tables import document_rows
+
+    doc = Pipeline.default(["tokenize", "actors"])(document_from_text("서하준 의원은 미국을 방문했다.", "k"))
+    _d, _s, mentions = document_rows(doc, 0)
+    assert [(m["text"], m["actor"], m["known"]) for m in mentions] == [
+        ("서하준", "~person:서하준", False), ("미국", "US", True)]

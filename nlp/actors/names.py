@@ -94,6 +94,7 @@ class Memory:
     surnames: dict[str, Found | None] = field(default_factory=dict)  # None: two people share it
     shorts: dict[str, Found] = field(default_factory=dict)
     first: dict[str, Found] = field(default_factory=dict)  # generated id -> its first mention
+    names: dict[str, Found] = field(default_factory=dict)  # a generated person's full name -> its first mention
 
 
 def generated_id(atype: str, name: str) -> str:

@@ -28,14 +28,16 @@ in every document.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from itertools import compress
+from operator import itemgetter
 
 from ..document import Morpheme
 from ..lexicon import ActorCues, Lexicon
 from .coref import CoreferenceRules
 from .names import (
     _COMPANY,
-    _FORM,
     _HANGUL,
     _NAME_CHARS,
     _NOMINAL,
@@ -50,9 +52,14 @@ from .names import (
     _Word,
     generated_id,
 )
+from .persons import PersonRules
+
+_FORM = itemgetter(0)
+# tags of morphemes that can be a title, an organisation suffix, a place or a company noun
+_FLAG_TAGS = frozenset(("NNG", "NNP", "NNB", "SL", "XSN", "SH"))
 
 
-class OpenWorld(CoreferenceRules):
+class OpenWorld(CoreferenceRules, PersonRules):
     """Finds unlisted persons, organisations and local governments, and resolves
     in-document coreference (see the module docstring for the rules).
 
@@ -73,6 +80,9 @@ class OpenWorld(CoreferenceRules):
             self.surface_actors.setdefault(sf.text, set()).add(sf.actor)
         self.home_bloc = (cues.words("home_bloc") or ("KR",))[0]
         self.titles = _Ends(cues.words("person_title"))
+        # a title before a Korean name at the opening of a bracket: 국회입법조사처(처장 홍길순)
+        self.bracket_title = re.compile(r"\((?:" + "|".join(map(re.escape, sorted(
+            cues.words("person_title"), key=len, reverse=True))) + r") ([가-힣]{2,4})(?=[,)])")
         # morphemes that can end a title word (장관, 의원; 경영자 of 최고경영자)
         self.title_morphs = frozenset(t[i:] for t in self.titles.items for i in range(len(t) - 1))
         surnames = cues.words("surname")
@@ -155,12 +165,14 @@ class OpenWorld(CoreferenceRules):
         """
         if not morphs:
             return None
+        tb = self.type_bloc
         fire = self._triggers(text, morphs, memory, known)
         if not fire:
+            self._register_known_persons(text, known, memory)
             return None
-        tb = self.type_bloc
         out = [Found(s, e, a, *tb.get(a, ("state", "other")), r, True) for s, e, a, r in known]
         if set(fire) == {"define"}:
+            self._register_known_persons(text, known, memory)
             return self._define_acronyms(text, out, memory)
         words = self.words(morphs)
         taken = [(f.start, f.end) for f in out] + list(blocked)
@@ -175,18 +187,14 @@ class OpenWorld(CoreferenceRules):
             taken.append((f.start, f.end))
             by_end[f.end] = f
 
-        # lexicon persons: their last word (황 CEO) or Korean surname (최 부총리) may come back with a title
-        for f in out:
-            if f.type == "person":
-                name = text[f.start:f.end]
-                if " " in name:
-                    self._register_surname(memory, name.split()[-1], f)
-                elif self._korean_full(name):
-                    self._register_surname(memory, name[:2] if len(name) == 4 else name[0], f)
         if "bracket" in fire:
             self._named_by_bracket(text, words, out, taken, by_end)
         if "person" in fire:
             self._persons(text, words, memory, taken, by_end, add)
+        if "title_first" in fire:
+            self._title_first(text, morphs, memory, taken, by_end, add)
+        if "name" in fire:
+            self._name_repeats(text, morphs, memory, taken, add)
         if "place" in fire:
             self._places(text, words, taken, add)
         if "company" in fire:
@@ -196,14 +204,35 @@ class OpenWorld(CoreferenceRules):
         if "acronym" in fire:
             self._acronym_uses(text, words, memory, taken, by_end, add)
         out = [f for f in out if f.start >= 0]
+        self._register_known_persons(text, known, memory)
         return self._define_acronyms(text, sorted(out + new, key=lambda f: (f.start, f.end)), memory)
 
     def _flags(self, form: str) -> int:
-        """What a morpheme of this form can start: a title, an organisation suffix, a place."""
+        """What a morpheme of this form can start: a title, an organisation suffix, a place, a company
+        noun (keyed by the form alone, a string whose hash Python keeps; the tag is checked per hit)."""
         return ((_TITLE if form in self.title_morphs else 0)
                 | (_ORG if self._org_form[form] is not None else 0)
-                | (_PLACE if form[-1] in self.local_ends.last or form[-1] == "도" or form in self.us_states else 0)
+                | (_PLACE if self._place_form(form) else 0)
                 | (_COMPANY if self.company_class.match(form) is not None else 0))
+
+    def _place_form(self, form: str) -> bool:
+        """A form that ``_places`` can take: a province, a local government with two syllables or
+        more before its suffix (수원시, not 인도 or the particle 도), a US state."""
+        suffix = self.local_ends.match(form, proper=True)
+        return form in self.provinces or form in self.us_states or (
+            suffix is not None and len(form) - len(suffix) >= 2)
+
+    @staticmethod
+    def _named_word(morphs: Sequence[Morpheme], k: int) -> bool:
+        """Morpheme ``k`` or one attached before it in the same word is a proper noun or Latin."""
+        m = morphs[k]
+        if m[1] in ("NNP", "SL"):
+            return True
+        while k and morphs[k - 1][3] == morphs[k][2]:
+            k -= 1
+            if morphs[k][1] in ("NNP", "SL"):
+                return True
+        return False
 
     def _triggers(self, text: str, morphs: Sequence[Morpheme], memory: Memory,
                   known: Sequence[tuple[int, int, str, str]]) -> dict[str, set[int]]:
@@ -213,23 +242,21 @@ class OpenWorld(CoreferenceRules):
         fire: dict[str, set[int]] = {}
         sentence = text[morphs[0][2]:morphs[-1][3]]
         # one pass over the morphemes; what a form can start is memoised per form
-        getter = self._form_flags.__getitem__
-        if any(map(getter, map(_FORM, morphs))):  # C-level loops; most sentences stop here
-            hits = [(i, fl) for i, fl in enumerate(map(getter, map(_FORM, morphs))) if fl]
-        else:
-            hits = ()
-        if not hits and not memory.acronyms and "(" not in sentence:
+        flags = list(map(self._form_flags.__getitem__, map(_FORM, morphs)))  # C-level loops
+        hits = [(i, flags[i]) for i in compress(range(len(flags)), flags)] if any(flags) else ()
+        if not hits and not memory.acronyms and not memory.names and "(" not in sentence:
             return fire
         org = []
-        nnp = None
         for i, fl in hits:
             m = morphs[i]
+            if m[1] not in _FLAG_TAGS:
+                continue  # only nouns: the particle 도 is no province, the ending 시 no city
             if fl & _PLACE and m[1] == "NNP":
                 fire.setdefault("place", set()).add(m[3])
             if fl & _TITLE:
-                if nnp is None:
-                    nnp = [k for k, x in enumerate(morphs) if x[1] == "NNP"]
-                if any(i - 4 <= k < i for k in nnp):
+                # a proper noun among the 8 morphemes before: 에이브릴 헤인스 미 국가정보국(DNI) 국장;
+                # 한 대표 after 한도윤 (한 read as a determiner)
+                if any(x[1] == "NNP" for x in morphs[max(0, i - 8):i]) or (i and morphs[i - 1][0] in memory.surnames):
                     fire.setdefault("person", set()).add(m[3])
             if fl & _ORG and m[1] in _NOMINAL:
                 org.append(i)
@@ -241,15 +268,20 @@ class OpenWorld(CoreferenceRules):
         if org:
             spans = [(k[0], k[1]) for k in known]
             tb = self.type_bloc
-            after_state = any(tb.get(k[2], ("",))[0] == "state" for k in known)
+            state_ends = [k[1] for k in known if tb.get(k[2], ("",))[0] == "state"]
             for k in org:
                 m = morphs[k]
                 suf = org_form[m.form]
-                if suf in self.org_suffix_after_state and not after_state:
+                # …성 only right after a state name (일본 경제산업성): one ends in the 16 characters before
+                if suf in self.org_suffix_after_state and not any(m.start - 16 <= e <= m.start for e in state_ends):
                     continue
                 prev = morphs[k - 1] if k else None
-                if (len(m.form) > len(suf) or (prev is not None and prev.end == m.start and prev.tag in _NOMINAL)) \
-                        and not any(s <= m.start < e for s, e in spans):
+                if self.org_suffix.get(suf) == "company" and not self._named_word(morphs, k):
+                    continue  # …반도체, …AI: a company only with a proper noun or a Latin name in the word
+                attached = prev is not None and prev.end == m.start and prev.tag in _NOMINAL
+                if len(suf) == 1 and len(m.form) < 4 and not attached:
+                    continue  # 신청, 거부, 바우처: one short word with a one-syllable suffix is a common noun
+                if (len(m.form) > len(suf) or attached) and not any(s <= m.start < e for s, e in spans):
                     fire.setdefault("org", set()).add(m.end)
         if "(" in sentence:
             for k in known:
@@ -259,112 +291,11 @@ class OpenWorld(CoreferenceRules):
                     fire["bracket"] = set()  # 국방고등연구계획국(DARPA)
         if memory.acronyms and any(a in sentence for a in memory.acronyms):
             fire["acronym"] = set()
+        if "(" in sentence and self.bracket_title.search(sentence):
+            fire["title_first"] = set()  # 국회입법조사처(처장 홍길순)
+        if memory.names and any(n in sentence for n in memory.names):
+            fire["name"] = set()
         return fire
-
-    # ------------------------------------------------------------------ coreference
-    def _title_at(self, text: str, w: _Word) -> str | None:
-        if not w.nom or not w.particles_only:
-            return None
-        noun = text[w.start:w.nom_end]
-        t = self.titles.match(noun)
-        if t is None or len(noun) - len(t) > 4 or self.title_stop.match(noun) is not None:
-            return None  # 본회의장 is a hall, not a 의장
-        return t
-
-    def _name_word(self, text: str, w: _Word, taken) -> bool:
-        name = text[w.start:w.end]
-        return (w.bare and bool(_HANGUL.fullmatch(name)) and len(name) <= 6 and name not in self.name_stop
-                and name not in self.surfaces and name not in self.affiliations
-                and all(m.tag in ("NNP", "NNG") for m in w.morphs) and any(m.tag == "NNP" for m in w.morphs)
-                and self._free(taken, w.start, w.end))
-
-    def _korean_name(self, name: str) -> bool:
-        if not _HANGUL.fullmatch(name):
-            return False
-        if len(name) == 4:
-            return name[:2] in self.surnames2
-        return len(name) in (2, 3) and name[0] in self.surnames1
-
-    def _korean_full(self, name: str) -> bool:
-        """A Korean name of three syllables (four with a two-syllable surname)."""
-        return self._korean_name(name) and len(name) >= 3
-
-    def _persons(self, text, words, memory, taken, by_end, add) -> None:
-        for i, w in enumerate(words):
-            if self._title_at(text, w) is None:
-                continue
-            # a name inside the title (상원의원 with 상원 -> US_CONGRESS), then up to two
-            # organisations, states, parties or a state abbreviation (미 상무장관) between name and title
-            inside = next((f for f in by_end.values() if w.start <= f.start and f.end <= w.nom_end), None)
-            j, pos, bloc_between = i - 1, w.start, inside.bloc if inside else None
-            for _ in range(2):
-                if pos == 0 or text[pos - 1] != " ":
-                    break
-                f = by_end.get(pos - 1)
-                if f is None and pos >= 2 and text[pos - 2] == ")":  # 미 국가정보국(DNI) 국장
-                    f = by_end.get(text.rfind("(", 0, pos - 2))
-                if f is not None and f.type != "person":
-                    bloc_between = bloc_between or f.bloc
-                    pos = f.start
-                else:
-                    prev = text[words[j].start:words[j].end] if j >= 0 and words[j].end == pos - 1 else ""
-                    if prev not in self.affiliations and prev not in self.abbreviation_blocs:
-                        break
-                    bloc_between = bloc_between or self.abbreviation_blocs.get(prev)
-                    pos = words[j].start
-                while j >= 0 and words[j].start >= pos:
-                    j -= 1
-            names: list[_Word] = []
-            while j >= 0 and len(names) < 2:
-                cand = words[j]
-                if cand.end != pos - 1 or text[cand.end] != " " or not self._name_word(text, cand, taken):
-                    break
-                names.insert(0, cand)
-                pos = cand.start
-                j -= 1
-            if not names:
-                continue
-            if len(names) == 2:
-                far, near = (self._korean_full(text[x.start:x.end]) for x in names)
-                if far and not near:
-                    names = names[:1]  # 정지은 코딧 대표: a Korean name, then an unlisted affiliation
-                elif near and not far:
-                    names = names[1:]  # 코딧 정지은 대표: an unlisted affiliation, then a Korean name
-            start, end = names[0].start, names[-1].end
-            name = text[start:end]
-            bloc_before = None
-            f = by_end.get(start - 1) or by_end.get(start - 2)
-            if f is not None and f.type != "person" and text[f.end:start].strip() in ("", "의"):
-                bloc_before = f.bloc
-            single = len(names) == 1
-            ref = memory.surnames.get(name) if single else None
-            if ref is not None:
-                add(Found(start, end, ref.actor, ref.type, ref.bloc, "coref:surname", ref.known))
-                continue
-            if single and not self._korean_name(name):
-                continue
-            korean = single
-            bloc = bloc_between or bloc_before or (self.home_bloc if korean else "other")
-            f = Found(start, end, generated_id("person", name), "person", bloc, "open:person", False)
-            add(f)
-            key = (name[:2] if len(name) == 4 else name[0]) if korean else name.split()[-1]
-            self._register_surname(memory, key, memory.first.get(f.actor, f))
-            if korean:
-                self._coordinated(text, words, words.index(names[0]), bloc, memory, taken, add)
-
-    def _coordinated(self, text, words, j, bloc, memory, taken, add) -> None:
-        """서영교·박주민, 진성준 의원: Korean full names listed before one title."""
-        while j > 0:
-            prev, cur = words[j - 1], words[j]
-            gap = text[prev.end:cur.start]
-            name = text[prev.start:prev.end]
-            if gap not in ("·", "ㆍ", ", ", ",") or not self._name_word(text, prev, taken) or \
-                    not self._korean_full(name):
-                break
-            f = Found(prev.start, prev.end, generated_id("person", name), "person", bloc, "open:person", False)
-            add(f)
-            self._register_surname(memory, name[:2] if len(name) == 4 else name[0], memory.first.get(f.actor, f))
-            j -= 1
 
     # ------------------------------------------------------------------ places
     def _located(self, text: str, words: list[_Word], i: int, last: int, tail_word: int | None = None) -> bool:

@@ -26,26 +26,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..document import Morpheme
 from ..labels import models_dir
 from ..lexicon import ActorCues, Lexicon, load_actor_cues
+from .lists import ListRules, _Cand
 
 QUOTE_SPAN = 30  # an epithet in quotes: opening and closing quote at most this many characters apart
 _LATIN = re.compile(r"[A-Za-z0-9]")
+_HANGUL_WORD = re.compile(r"[가-힣]+")
 _LATIN_PHRASE = re.compile(r"[A-Za-z][A-Za-z0-9 .&'-]{3,80}")
 _NOMINAL = ("NN", "SL", "SH", "SN", "XPN", "NR")
-
-
-@dataclass(frozen=True)
-class _Cand:
-    start: int
-    end: int
-    actors: tuple[str, ...]  # empty: a blocker
-    rule: str
-    conds: tuple[tuple[str, str], ...] = ()  # (condition, actor) alternatives for context-dependent names
 
 
 @dataclass
@@ -72,7 +65,7 @@ def load_blockers() -> frozenset[str]:
     return frozenset(x.strip() for x in lines if x.strip() and not x.startswith("#"))
 
 
-class ActorResolver:
+class ActorResolver(ListRules):
     """Finds actor mentions in tokenized sentences.
 
     Parameters
@@ -90,7 +83,10 @@ class ActorResolver:
         self.nested = nested
         self.cues = cues = cues or load_actor_cues()
         self.abbreviations = cues.mapping("abbreviation")
+        # one-syllable names of states in headline lists (캐·프·독), beside the compound abbreviations
+        self.all_abbreviations = {**cues.mapping("list_abbreviation"), **self.abbreviations}
         self.separators = "".join(cues.words("separator"))
+        self.separators_re = re.compile("[" + re.escape(self.separators) + "]")
         self.relation_nouns = cues.words("relation_noun")
         self.ambiguous_compounds = frozenset(cues.words("ambiguous_compound"))
         self.toward_always = cues.mapping("toward_always")
@@ -106,7 +102,11 @@ class ActorResolver:
         self.demonym_particles = frozenset(cues.words("demonym_particle"))
         self.modifier_suffixes = frozenset(cues.words("modifier_suffix"))
         self.government_nouns = cues.words("government_noun")
-        self.epithet = re.compile("(" + "|".join(map(re.escape, cues.words("epithet_marker"))) + ") ")
+        # the marker ends right before the target: '중국판 구글', '한국의 엔비디아' (not '시장의 자유(미국)')
+        self.epithet = re.compile("(" + "|".join(map(re.escape, cues.words("epithet_marker"))) + ") $")
+        self.capitals = cues.mapping("capital")
+        self.institute_suffixes = cues.words("institute_suffix")
+        self.translated_suffixes = cues.words("translated_name_suffix")
         self.name_prefixes = frozenset(cues.words("name_prefix"))
         self.brand_prefixes = frozenset(cues.words("brand_prefix"))
         self.brand_lengths = sorted({len(b) for b in self.brand_prefixes})
@@ -123,11 +123,17 @@ class ActorResolver:
                 if word in text and glossed not in text:
                     plain.setdefault(text.replace(word, glossed), ids)
         self.plain = {k: v[0] for k, v in plain.items()}
+        # Latin aliases without case: 딥시크(Deepseek), 깃허브(Github) in bracket lists
+        self.plain_folded = {k.casefold(): v for k, v in self.plain.items() if k.isascii()}
         self.cond = cond
         self.blockers = {b for b in load_blockers() if b not in self.plain}
         self.max_len = max((len(k) for k in [*self.plain, *self.cond, *self.blockers]), default=1)
         self.first_chars = {k[0] for k in [*self.plain, *self.cond, *self.blockers]}
         self.prefixes = {k[:i] for k in [*self.plain, *self.cond, *self.blockers] for i in range(1, len(k) + 1)}
+        # characters a candidate can start with: a name, a compound, 대중/대미, 미
+        self.start_chars = frozenset((*self.first_chars, *self.abbreviations, *self.toward_first, "미"))
+        # a compound with separators needs one after the first part: 미·중, 한·EU (the part is alphanumeric)
+        self._separator_ahead = re.compile(r"[^\W_]{1,12}[" + re.escape(self.separators) + "]")
 
     # ------------------------------------------------------------------ candidates
     def _lookup(self, surface: str) -> tuple[tuple[str, ...], str, tuple] | None:
@@ -161,15 +167,18 @@ class ActorResolver:
         lookup = self._lookup
         name_prefixes, modifier_suffixes = self.name_prefixes, self.modifier_suffixes
         abbreviations, toward_first = self.abbreviations, self.toward_first
+        separators = self.separators
+        first_chars, start_chars, prefixes = self.first_chars, self.start_chars, self.prefixes
         for i, m in enumerate(morphs):
             p = m.start
-            word_start = p == 0 or not text[p - 1].isalnum()
+            ch = text[p] if p < tlen else ""
+            if ch not in start_chars:  # no name, compound or cue starts with this character
+                continue
+            word_start = p == 0 or not text[p - 1].isalnum() or text[p - 1] in separators
             if not word_start and not (i and morphs[i - 1].form in name_prefixes):
                 continue
-            ch = text[p] if p < tlen else ""
-            if ch in self.first_chars:
+            if ch in first_chars:
                 nominal = m.tag.startswith(_NOMINAL) or m.tag == "NP"
-                prefixes = self.prefixes
                 e = p + 1
                 while e <= tlen and text[p:e] in prefixes:
                     surface = text[p:e]
@@ -190,7 +199,7 @@ class ActorResolver:
                     out.append(_Cand(p, end, actors, rule, conds))
             if not word_start:
                 continue
-            if ch in abbreviations:
+            if ch in abbreviations and (text[p + 1:p + 2] in abbreviations or self._separator_ahead.match(text, p)):
                 c = self._compound(text, morphs, i)
                 if c:
                     out.append(c)
@@ -200,37 +209,54 @@ class ActorResolver:
                     out.append(c)
             if m.form == "미" and i + 1 < n:
                 nxt = morphs[i + 1]
-                if nxt.start == m.end + 1 and text[m.end] == " " and any(
-                        text.startswith(o, nxt.start) for o in self.mi_offices):
+                if nxt.start == m.end + 1 and text[m.end] == " " and (any(
+                        text.startswith(o, nxt.start) for o in self.mi_offices) or self._company_at(text, nxt.start)):
                     out.append(_Cand(p, m.end, ("US",), "prefix-mi"))
         return out
+
+    def _company_at(self, text: str, pos: int) -> bool:
+        """A lexicon company name starts at ``pos``, perhaps in quotes (미 엔비디아, 미 ‘딥시크’ 제재)."""
+        if pos < len(text) and text[pos] in "'‘\"“":
+            pos += 1
+        for e in range(min(len(text), pos + self.max_len), pos + 1, -1):
+            actor = self.plain.get(text[pos:e])
+            if actor is not None and (e == len(text) or not text[e].isalnum() or text[e] >= "가"):
+                a = self.lexicon.actors.get(actor)
+                return a is not None and a.type == "company"
+        return False
 
     def _compound(self, text: str, morphs: Sequence[Morpheme], i: int) -> _Cand | None:
         """미중 / 한미일 (one token) and 미·중 / 한·EU (separated) compounds."""
         m = morphs[i]
         p = m.start
-        # separated: X·Y(·Z) where each part is an abbreviation or a lexicon name (미·중의, 한·EU)
-        abbreviations = self.abbreviations
-        j, parts, end, abbreviated = p, [], p, False
-        while True:
-            k = j
-            while k < len(text) and text[k].isalnum() and k - j < 12:
-                k += 1
-            run = text[j:k]
-            part = next((run[:n] for n in range(len(run), 0, -1)
-                         if run[:n] in abbreviations or run[:n] in self.plain), "")
-            if not part:
+        # separated: X·Y(·Z) where each part is an abbreviation or a lexicon name (미·중의, 한·EU); the
+        # abbreviations of lists (영, 캐, 프) only in a compound of abbreviations alone (한·영)
+        for abbreviations in (self.all_abbreviations, self.abbreviations):
+            j, parts, end, abbreviated, named = p, [], p, False, False
+            while True:
+                k = j
+                while k < len(text) and text[k].isalnum() and k - j < 12:
+                    k += 1
+                run = text[j:k]
+                part = next((run[:n] for n in range(len(run), 0, -1)
+                             if run[:n] in abbreviations or run[:n] in self.plain), "")
+                if not part:
+                    break
+                abbreviated |= part in self.abbreviations
+                named |= part not in abbreviations
+                parts.append(abbreviations.get(part) or self.plain[part])
+                end = j + len(part)
+                if end == k and k + 1 < len(text) and text[k] in self.separators and not text[k + 1].isspace():
+                    j = k + 1
+                    continue
                 break
-            abbreviated |= part in abbreviations
-            parts.append(abbreviations.get(part) or self.plain[part])
-            end = j + len(part)
-            if end == k and k + 1 < len(text) and text[k] in self.separators and not text[k + 1].isspace():
-                j = k + 1
-                continue
+            if named and abbreviations is self.all_abbreviations:
+                continue  # 일·싱·미국: list items, not one compound
+            ids = tuple(dict.fromkeys(parts))
+            if len(parts) >= 2 and len(ids) >= 2 and abbreviated:
+                return _Cand(p, end, ids, "compound")
             break
-        ids = tuple(dict.fromkeys(parts))
-        if len(parts) >= 2 and len(ids) >= 2 and abbreviated:
-            return _Cand(p, end, ids, "compound")
+        abbreviations = self.abbreviations
         # unseparated: 미중, 한미일 — the whole string made of abbreviations, ending at a morpheme end
         k = p
         while k < len(text) and text[k] in abbreviations and k - p < 4:
@@ -292,6 +318,22 @@ class ActorResolver:
         for k in self.brand_lengths:
             if k <= c.start and text[c.start - k:c.start] in self.brand_prefixes:
                 return True
+        if atype == "state" and c.end < len(text) and text[c.end].isalnum():
+            # 중국경제연구소, 중국학과: a state name opening the name of an institute or a department
+            k = c.end
+            while k < len(text) and text[k].isalnum():
+                k += 1
+            word = text[c.end:k]
+            for x in self.institute_suffixes:
+                at = word.find(x)
+                if at >= 0 and len(word) - at - len(x) <= 2:  # the suffix, then at most a particle
+                    return True
+        if c.rule == "lexicon" and " " in text[c.start:c.end] and c.end < len(text) and text[c.end].isalnum():
+            # 대한민국 정부기관: a name ending in 정부/당국 that runs into a noun is the shorter name
+            last = text[c.start:c.end].rsplit(" ", 1)[1]
+            if last in self.government_nouns and any(
+                    m.start == c.end and m.tag.startswith("NN") for m in morphs):
+                return True
         return False
 
     def resolve_sentence(self, text: str, morphs: Sequence[Morpheme], context_blocs: list[str],
@@ -311,7 +353,7 @@ class ActorResolver:
         for k, c in enumerate(cands):
             end = self._bracket_extend(text, c)
             if end != c.end:
-                cands[k] = replace(c, end=end, rule="bracket")
+                cands[k] = c._replace(end=end, rule="bracket")
         cands.sort(key=lambda c: (c.start, -(c.end - c.start), c.rule == "blocker"))
         chosen: list[_Cand] = []
         pos = -1
@@ -319,7 +361,10 @@ class ActorResolver:
             if c.start >= pos:
                 chosen.append(c)
                 pos = c.end
-        chosen = self._absorb_states(text, chosen)
+        chosen = self._absorb_states(text, chosen, morphs)
+        chosen = self._drop_locations(text, chosen)
+        if self.separators_re.search(text, morphs[0].start if morphs else 0, morphs[-1].end if morphs else 0):
+            chosen = self._list_items(text, chosen, morphs[0].start, morphs[-1].end)
         out: list[tuple[int, int, str, str]] = []
         blocked = [(c.start, c.end) for c in chosen if c.rule == "blocker"]
         sentence_blocs: list[tuple[int, str]] = []
@@ -339,7 +384,7 @@ class ActorResolver:
             if self.nested:
                 out.extend(self._nested(text, morphs, c))
         for c in pending:
-            actor = self._by_context(text, c, sentence_blocs, context_blocs, scope)
+            actor = self._by_list(text, c, chosen) or self._by_context(text, c, sentence_blocs, context_blocs, scope)
             if actor:
                 out.append((c.start, c.end, actor, c.rule if c.actors and actor == c.actors[0] else "lexicon:ctx"))
             elif c.actors:
@@ -406,24 +451,61 @@ class ActorResolver:
                 parts = [x.strip() for x in text[i + 1:close].split(",")]
                 # every part an alias of the same actor, or an alias followed by its
                 # spelled-out Latin-script expansion: (REAIM, Responsible AI in ...)
-                if parts and self.plain.get(parts[0]) == c.actors[0] and all(
-                        self.plain.get(x) == c.actors[0] or _LATIN_PHRASE.fullmatch(x) for x in parts[1:]):
+                if parts and self._alias(parts[0]) == c.actors[0] and all(
+                        self._alias(x) == c.actors[0] or _LATIN_PHRASE.fullmatch(x) for x in parts[1:]):
+                    return close + 1
+                # DARPA(국방고등연구계획국): a Latin name glossed by an unlisted Korean name of an organisation
+                inner = text[i + 1:close]
+                if (i == c.end and _LATIN.match(text[c.start]) and _HANGUL_WORD.fullmatch(inner)
+                        and len(inner) >= 4 and inner not in self.plain
+                        and any(inner.endswith(x) for x in self.translated_suffixes)):
                     return close + 1
         return c.end
 
-    def _absorb_states(self, text: str, chosen: list[_Cand]) -> list[_Cand]:
+    def _alias(self, name: str) -> str | None:
+        """The actor of a name, Latin names also in another case (Deepseek for DeepSeek)."""
+        actor = self.plain.get(name)
+        if actor is None and name.isascii():
+            actor = self.plain_folded.get(name.casefold())
+        return actor
+
+    def _absorb_states(self, text: str, chosen: list[_Cand], morphs: Sequence[Morpheme] = ()) -> list[_Cand]:
         """미국 상무부 / 중국 전국인민대표회의: an agency name absorbs the state before it."""
         if self.nested:
             return chosen
         out: list[_Cand] = []
+        ends = nouns = None  # morpheme ends and noun starts, made when a state runs into a noun
         for c in chosen:
             a = self.lexicon.actors.get(c.actors[0]) if len(c.actors) == 1 else None
             if a and a.type == "state" and c.rule == "lexicon":
                 for noun in self.government_nouns:
-                    if text.startswith(" " + noun, c.end) and not text[c.end + 1 + len(noun):][:1].isalnum():
-                        c = replace(c, end=c.end + 1 + len(noun))
-                        break
+                    # 중국 정부, 중국정부 (a particle may follow); not 中정부 (the hanja abbreviation alone)
+                    for gap in (" ", "") if c.end - c.start >= 2 else (" ",):
+                        e = c.end + len(gap) + len(noun)
+                        if not text.startswith(gap + noun, c.end):
+                            continue
+                        if text[e:e + 1].isalnum() and ends is None:
+                            ends = {m.end for m in morphs}
+                            nouns = {m.start for m in morphs if m.tag.startswith("NN") or m.tag in ("XSN", "SL")}
+                        if not text[e:e + 1].isalnum() or (e in ends and e not in nouns):
+                            c = c._replace(end=e)
+                            break
+                    else:
+                        continue
+                    break
             prev = out[-1] if out else None
+            if (prev and len(prev.actors) == 1 and c.actors == prev.actors and c.start == prev.end + 1
+                    and text[prev.end] == " " and a is not None and a.type == "agency"):
+                # 국회 과방위, 상무부 BIS: a body named with its own sub-unit of the same id is one mention
+                out[-1] = _Cand(prev.start, c.end, c.actors, "agency-absorbs-state")
+                continue
+            if (prev and len(prev.actors) == 1 and a is not None and a.type == "state" and c.start == prev.end + 1
+                    and text[prev.end] == " " and text[c.start:c.end].endswith(self.government_nouns + ("행정부",))):
+                person = self.lexicon.actors.get(prev.actors[0])
+                if person is not None and person.type == "person" and person.bloc == a.bloc:
+                    # 도널드 트럼프 미국 행정부: the leader's name and the state's government are one state mention
+                    out[-1] = _Cand(prev.start, c.end, c.actors, "lexicon")
+                    continue
             if (prev and len(prev.actors) == 1 and len(c.actors) == 1 and c.start == prev.end + 1
                     and text[prev.end] == " "):
                 st, ag = self.lexicon.actors.get(prev.actors[0]), self.lexicon.actors.get(c.actors[0])

@@ -133,7 +133,7 @@ def document_rows(doc: Document, index: int, meta_columns: tuple[str, ...] = (),
          "raw_start": m["raw_start"], "raw_end": m["raw_end"], "text": m["text"], "actor": m["actor"],
          "name_ko": names.get(m["actor"], (m["actor"], m["actor"]))[0],
          "name_en": names.get(m["actor"], (m["actor"], m["actor"]))[1],
-         "type": m["type"], "bloc": m["bloc"], "rule": m["rule"]}
+         "type": m["type"], "bloc": m["bloc"], "rule": m["rule"], "known": m.get("known", True)}
         for m in d["mentions"]
     ]
     return row, srows, mrows
@@ -209,7 +209,7 @@ def mention_schema():
     i64, s = pa.int64(), pa.string()
     return pa.schema([("input_index", i64), ("doc_id", s), ("sentence", i64), ("start", i64), ("end", i64),
                       ("raw_start", i64), ("raw_end", i64), ("text", s), ("actor", s), ("name_ko", s),
-                      ("name_en", s), ("type", s), ("bloc", s), ("rule", s)])
+                      ("name_en", s), ("type", s), ("bloc", s), ("rule", s), ("known", pa.bool_())])
 
 
 def _arrow_schemas(doc_rows: list[dict], meta_types: Mapping[str, str] | None = None):
