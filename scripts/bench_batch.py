@@ -171,6 +171,7 @@ def annotate(corpus: Path, out: Path, workers: int, extra: list[str] | None = No
 
 BREAKDOWN = r"""
 import json, sys, time
+import pyarrow.parquet  # noqa: F401 - imported before the timing, as in a worker after its first shard
 from nlp.corpus import RunConfig, document_rows
 from nlp.corpus.tables import _encode_tables, profile_support
 from nlp.pipeline import Pipeline, document_from_text
@@ -184,6 +185,13 @@ with open(sys.argv[1], encoding="utf-8") as fh:
 full = Pipeline.default()
 full(document_from_text("미국과 중국.", "w"))
 profile_support()
+try:  # the collector setting annotate uses while it works on a shard (absent in older code)
+    from nlp.corpus.worker import _few_collections
+except ImportError:
+    import contextlib
+    _few_collections = contextlib.nullcontext
+_gc = _few_collections()
+_gc.__enter__()
 out = {"documents": len(texts), "chars": sum(map(len, texts)), "cpu_s": {}}
 def cpu(label, fn):
     t = time.process_time()
