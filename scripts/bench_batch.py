@@ -114,8 +114,10 @@ def measure(cmd: list[str], env: dict | None = None, ok_codes: tuple[int, ...] =
         sample = False
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
+    # Python may cache compiled modules, as for an installed package (see scripts/bench_coldstart.py)
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
+                            env={**base, **(env or {})})
     peak = 0
     while proc.poll() is None:
         if sample:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -26,6 +27,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# Python may cache compiled modules, as it does for an installed package (pip writes the .pyc files;
+# kiwipiepy's are there already): with PYTHONDONTWRITEBYTECODE set, every `tag` would compile the
+# package's ~200 modules again (0.3 s) and the bare process nothing.  The untimed first run writes them.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 DOC = "미국과 중국의 인공지능 경쟁이 격화되고 있다. 정부는 반도체 수출통제에 대응해야 한다.\n"
 BARE = ("from kiwipiepy import Kiwi; kiwi = Kiwi(load_typo_dict=False, load_multi_dict=False); "
         "kiwi.tokenize('미국과 중국의 인공지능 경쟁이 격화되고 있다.')")
@@ -34,7 +39,7 @@ BARE = ("from kiwipiepy import Kiwi; kiwi = Kiwi(load_typo_dict=False, load_mult
 def timed(cmd: list[str]) -> float:
     """Wall seconds of one fresh process (output discarded; a failure stops the benchmark)."""
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    r = subprocess.run(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
     wall = time.perf_counter() - t0
     if r.returncode:
         raise SystemExit(f"bench_coldstart: {' '.join(cmd)} failed ({r.returncode}):\n{r.stderr[-2000:]}")
@@ -43,7 +48,7 @@ def timed(cmd: list[str]) -> float:
 
 def import_times(cmd: list[str], top: int) -> list[tuple[str, int, int]]:
     """(module, self us, cumulative us) of the ``top`` slowest top-level imports of ``cmd``."""
-    r = subprocess.run([sys.executable, "-X", "importtime", *cmd], cwd=REPO, capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-X", "importtime", *cmd], cwd=REPO, capture_output=True, text=True, env=ENV)
     rows = []
     for line in r.stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line:
