@@ -173,7 +173,6 @@ def annotate(corpus: Path, out: Path, workers: int, extra: list[str] | None = No
 
 BREAKDOWN = r"""
 import json, sys, time
-import pyarrow.parquet  # noqa: F401 - imported before the timing, as in a worker after its first shard
 from nlp.corpus import RunConfig, document_rows
 from nlp.corpus.tables import _encode_tables, profile_support
 from nlp.pipeline import Pipeline, document_from_text
@@ -185,7 +184,10 @@ with open(sys.argv[1], encoding="utf-8") as fh:
         if len(texts) >= int(sys.argv[2]):
             break
 full = Pipeline.default()
-full(document_from_text("미국과 중국.", "w"))
+# warm-up outside the timing, as in a worker after its first shard: models, reference profile, and one
+# Parquet encoding (pyarrow imports pandas on its first table, ~0.5 s once per process)
+warm = document_rows(full(document_from_text("미국과 중국.", "w")), 0, (), True)
+_encode_tables({"documents": [warm[0]], "sentences": warm[1], "mentions": warm[2]}, "parquet")
 profile_support()
 try:  # the collector setting annotate uses while it works on a shard (absent in older code)
     from nlp.corpus.worker import _few_collections
