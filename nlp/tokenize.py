@@ -98,12 +98,21 @@ class Morphemes(Sequence):
     so tokenizing a corpus does not pay for objects nobody reads.
     """
 
-    __slots__ = ("_tokens", "_base", "_cache")
+    __slots__ = ("_tokens", "_base", "_cache", "_form_tags")
 
     def __init__(self, tokens, base: int = 0) -> None:
         self._tokens = tokens
         self._base = base
         self._cache = None
+        self._form_tags = None
+
+    def form_tags(self) -> tuple[tuple[str, str], ...]:
+        """``(form, tag)`` of each morpheme, what the classifiers read; computed once, without
+        making the :class:`Morpheme` values (both classifier stages get the same tuple)."""
+        if self._form_tags is None:
+            src = self._tokens if self._cache is None else self._cache
+            self._form_tags = tuple([(t.form, t.tag) for t in src])
+        return self._form_tags
 
     def _materialize(self) -> tuple[Morpheme, ...]:
         if self._cache is None:

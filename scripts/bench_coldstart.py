@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,24 +28,33 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# Python may cache compiled modules, as it does for an installed package (pip writes the .pyc files;
+# kiwipiepy's are there already): with PYTHONDONTWRITEBYTECODE set, every `tag` would compile the
+# package's ~200 modules again (0.3 s) and the bare process nothing.  The untimed first run writes them.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 DOC = "미국과 중국의 인공지능 경쟁이 격화되고 있다. 정부는 반도체 수출통제에 대응해야 한다.\n"
 BARE = ("from kiwipiepy import Kiwi; kiwi = Kiwi(load_typo_dict=False, load_multi_dict=False); "
         "kiwi.tokenize('미국과 중국의 인공지능 경쟁이 격화되고 있다.')")
 
 
-def timed(cmd: list[str]) -> float:
-    """Wall seconds of one fresh process (output discarded; a failure stops the benchmark)."""
+def timed(cmd: list[str], cpu: list[float] | None = None) -> float:
+    """Wall seconds of one fresh process (output discarded; a failure stops the benchmark); its CPU
+    seconds (user + system, all threads) are appended to ``cpu`` (steadier than wall on a busy machine)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    r = subprocess.run(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode:
         raise SystemExit(f"bench_coldstart: {' '.join(cmd)} failed ({r.returncode}):\n{r.stderr[-2000:]}")
+    if cpu is not None:
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return wall
 
 
 def import_times(cmd: list[str], top: int) -> list[tuple[str, int, int]]:
     """(module, self us, cumulative us) of the ``top`` slowest top-level imports of ``cmd``."""
-    r = subprocess.run([sys.executable, "-X", "importtime", *cmd], cwd=REPO, capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-X", "importtime", *cmd], cwd=REPO, capture_output=True, text=True, env=ENV)
     rows = []
     for line in r.stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line:
@@ -69,19 +80,23 @@ def main(argv: list[str] | None = None) -> int:
         bare = [sys.executable, "-c", BARE]
         timed(bare)  # warm the file cache for both, untimed
         timed(tag)
-        t_tag, t_bare = [], []
+        t_tag, t_bare, c_tag, c_bare = [], [], [], []
         for _ in range(args.runs):
-            t_bare.append(timed(bare))
-            t_tag.append(timed(tag))
+            t_bare.append(timed(bare, c_bare))
+            t_tag.append(timed(tag, c_tag))
         imports = import_times(tag[1:], args.top)
     med_tag, med_bare = statistics.median(t_tag), statistics.median(t_bare)
     res = {"runs": args.runs, "tag_s": t_tag, "bare_kiwi_s": t_bare, "tag_median_s": med_tag,
-           "bare_kiwi_median_s": med_bare, "difference_s": med_tag - med_bare,
+           "bare_kiwi_median_s": med_bare, "difference_s": med_tag - med_bare, "tag_cpu_s": c_tag,
+           "bare_kiwi_cpu_s": c_bare,
+           "cpu_difference_s": statistics.median(c_tag) - statistics.median(c_bare),
            "imports": [{"module": m, "self_us": s, "cumulative_us": c} for m, s, c in imports]}
     print(f"tag, one short document:   median {med_tag:.2f} s (range {min(t_tag):.2f}-{max(t_tag):.2f}) "
           f"over {args.runs} runs")
     print(f"bare Kiwi, one sentence:   median {med_bare:.2f} s (range {min(t_bare):.2f}-{max(t_bare):.2f})")
     print(f"difference: {med_tag - med_bare:+.2f} s (goal: at most +0.30 s)")
+    print(f"CPU seconds (user + system), medians: tag {statistics.median(c_tag):.2f} s, bare Kiwi "
+          f"{statistics.median(c_bare):.2f} s, difference {res['cpu_difference_s']:+.2f} s")
     print("slowest imports of tag (cumulative ms, self ms):")
     for m, s, c in imports:
         print(f"  {c / 1000:8.1f} {s / 1000:8.1f}  {m}")

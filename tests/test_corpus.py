@@ -336,3 +336,23 @@ def test_output_folder_that_is_not_ours_is_refused(tmp_path, corpus_jsonl, pipel
     (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
     with pytest.raises(UsageError, match="not empty and has no manifest"):
         annotate_corpus(open_input(corpus_jsonl), tmp_path, pipeline=pipeline, progress=False)
+
+
+def test_shard_gc_threshold_is_raised_inside_and_restored_after():
+    """While a shard is annotated the collector's young generation runs less often; the process's own
+    setting comes back afterwards, also after an exception."""
+    import gc
+
+    from nlp.corpus.worker import _SHARD_GC_THRESHOLD, _few_collections
+
+    old = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        with _few_collections():
+            assert gc.get_threshold() == (_SHARD_GC_THRESHOLD, 10, 10)
+        assert gc.get_threshold() == (700, 10, 10)
+        with pytest.raises(RuntimeError), _few_collections():
+            raise RuntimeError("stage failed")
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*old)

@@ -51,3 +51,24 @@ def test_json_round_trip(tokenizer_only):
     doc = tokenizer_only(document_from_text("미국과 중국이 경쟁한다.", "r"))
     back = Document.from_dict(doc.to_dict(morphemes=True))
     assert back.to_dict(morphemes=True) == doc.to_dict(morphemes=True)
+
+
+def test_morphemes_form_tags_match_the_morphemes_before_and_after_they_are_made():
+    """``Morphemes.form_tags()`` (what the classifiers read) gives the (form, tag) of each morpheme, the
+    same tuple on every call, whether the Morpheme values were made first or not."""
+    from collections import namedtuple
+
+    from nlp.document import Morpheme
+    from nlp.tokenize import Morphemes
+
+    Tok = namedtuple("Tok", "form tag start len")
+    toks = [Tok("미국", "NNP", 0, 2), Tok("은", "JX", 2, 1), Tok("강하", "VA", 4, 2), Tok("다", "EF", 6, 1)]
+    first = Morphemes(toks, 10)
+    pairs = first.form_tags()
+    assert pairs == (("미국", "NNP"), ("은", "JX"), ("강하", "VA"), ("다", "EF"))
+    assert first.form_tags() is pairs
+    assert list(first) == [Morpheme("미국", "NNP", 10, 12), Morpheme("은", "JX", 12, 13),
+                           Morpheme("강하", "VA", 14, 16), Morpheme("다", "EF", 16, 17)]
+    later = Morphemes(toks, 10)
+    made = tuple(later)
+    assert later.form_tags() == pairs == tuple((m.form, m.tag) for m in made)

@@ -11,7 +11,7 @@ import pytest
 
 from nlp import Document, Mention, Sentence
 from nlp.cli import main
-from nlp.compare import METHOD, compare_profiles, js_similarity
+from nlp.compare import METHOD, compare_profiles, comparison_row, js_similarity
 from nlp.formats import file_sha256
 from nlp.gold import document_with_labels, profile_from_gold
 from nlp.labels import models_dir
@@ -209,6 +209,49 @@ def test_missing_layer_is_left_out_and_weights_rescaled(small_doc):
     tok_only = Document("t", "문장.", sentences=(Sentence(0, 0, 3, "문장.", 0),), stages=("repair", "tokenize"))
     with pytest.raises(Exception, match="no annotation layer in common"):
         compare_profiles(document_profile(tok_only), ref)
+
+
+def _shuffled_labels(doc: Document, rng) -> Document:
+    """The document with each sentence's labels drawn at random (some empty) and some mentions dropped."""
+    from dataclasses import replace
+
+    from nlp.labels import dimension_ids, frame_ids
+
+    dims, frs = dimension_ids(), frame_ids()
+    sents = tuple(replace(s, dimensions=tuple(rng.sample(dims, rng.choice((0, 0, 1, 2)))),
+                          frames=tuple(rng.sample(frs, rng.choice((0, 1, 1, 2))))) for s in doc.sentences)
+    return replace(doc, sentences=sents, mentions=tuple(m for m in doc.mentions if rng.random() < 0.7))
+
+
+@pytest.mark.skipif(not TEAM, reason="team corpus not present")
+def test_comparison_row_is_the_comparisons_row():
+    """The batch tables' shortcut gives exactly ``compare_profiles(...).to_row()`` and the similarity, for
+    gold documents with random labels, against the shipped reference, against each other and with a layer
+    missing on either side."""
+    import random
+
+    rng = random.Random(14)
+    docs = [_shuffled_labels(d, rng) for f in TEAM for d in documents_from_jsonl(f)][::7]
+    docs += [_shuffled_labels(d, rng) for d in docs[:20]]
+    profiles = [document_profile(d) for d in docs]
+    profiles += [document_profile(d, layers=("dimensions", "frames")) for d in docs[:10]]
+    profiles += [document_profile(d, layers=("actors",)) for d in docs[10:20]]
+    assert len(profiles) >= 60
+    references = [load_reference(), *profiles[:5], profiles[-1]]
+    compared = 0
+    for ref in references:
+        for prof in profiles:
+            try:
+                cmp = compare_profiles(prof, ref)
+            except Exception as exc:  # noqa: BLE001 - the shortcut must raise the same error
+                with pytest.raises(type(exc)):
+                    comparison_row(prof, ref)
+                continue
+            assert comparison_row(prof, ref) == (cmp.similarity, cmp.to_row())
+            compared += 1
+    assert compared >= len(profiles) * len(references) // 2
+    rows = [comparison_row(p, references[0])[1] for p in profiles]
+    assert len({r["top_over"] for r in rows}) > 3 and len({r["top_under"] for r in rows}) > 3
 
 
 # --------------------------------------------------------------------------- the shipped reference

@@ -128,7 +128,9 @@ def items_from_sentences(texts: Sequence[str], morphemes: Sequence[Sequence[tupl
 def items_from_document(doc) -> list[SentenceItem]:
     """Items for the sentences of a tokenized :class:`~nlp.document.Document`."""
     texts = [s.text for s in doc.sentences]
-    morphs = [tuple(map(_FORM_TAG, s.morphemes)) for s in doc.sentences]
+    # tokenized sentences carry nlp.tokenize.Morphemes, whose (form, tag) pairs are made once for both stages
+    morphs = [s.morphemes.form_tags() if hasattr(s.morphemes, "form_tags") else tuple(map(_FORM_TAG, s.morphemes))
+              for s in doc.sentences]
     return items_from_sentences(texts, morphs, doc.id)
 
 

@@ -394,18 +394,36 @@ class LinearClassifier(SentenceClassifier):
             clf = cls(meta["task"], **params)
             arrays = load_npz(model_file_path(path, meta.get("weights", "weights.npz")))
             clf.idf_, clf.coef_, clf.intercept_ = arrays["idf"], arrays["coef"], arrays["intercept"]
-            clf.features_ = list(meta["features"])
+            features = list(meta["features"])
             clf.thresholds_ = np.asarray(meta["thresholds"], dtype=float)
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"{path}: incomplete linear model ({type(exc).__name__}: {exc})") from None
-        bad = next((f for f in clf.features_ if not isinstance(f, str)), None)
-        if bad is not None:
+        if set(map(type, features)) - {str}:
+            bad = next(f for f in features if not isinstance(f, str))
             raise ModelError(f"{path / 'model.json'}: 'features' must be a list of strings, found "
                              f"{type(bad).__name__} {bad!r:.40}")
-        n, L = len(clf.features_), len(clf.labels)
+        n, L = len(features), len(clf.labels)
         if clf.coef_.shape != (n, L) or clf.idf_.shape != (n,) or clf.intercept_.shape != (L,) \
                 or clf.thresholds_.shape != (L,):
             raise ModelError(f"{path}: weights {clf.coef_.shape} do not match {n} features x {L} labels")
-        clf.vocabulary_ = {f: i for i, f in enumerate(clf.features_)}
+        clf.features_, clf.vocabulary_ = _shared_vocabulary(features)
         clf.metadata_ = meta.get("metadata", {})
         return clf
+
+
+_VOCABULARIES: list[tuple[list[str], dict[str, int]]] = []
+
+
+def _shared_vocabulary(features: list[str]) -> tuple[list[str], dict[str, int]]:
+    """``(features, {feature: index})``, the same objects for every loaded model with these features.
+
+    The shipped dimensions and frames models have one feature list (94k features): the second
+    load reuses the first one's index instead of building it again (cold start of ``tag``).
+    """
+    for known, vocabulary in _VOCABULARIES:
+        if known == features:
+            return known, vocabulary
+    vocabulary = {f: i for i, f in enumerate(features)}
+    _VOCABULARIES.append((features, vocabulary))
+    del _VOCABULARIES[:-4]
+    return features, vocabulary

@@ -66,7 +66,6 @@ class CorpusInput:
 
 
 def _jsonable(value: Any) -> Any:
-    import pandas as pd
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):
@@ -79,6 +78,8 @@ def _jsonable(value: Any) -> Any:
         return _jsonable(value.item())
     if hasattr(value, "tolist"):
         return _jsonable(value.tolist())
+    import pandas as pd  # only here: a worker that never meets such a value does not import pandas (~0.9 s)
+
     try:
         if pd.isna(value):
             return None

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..document import Document
+from ..document import Document, json_safe
 from ..errors import AnalyzerError
 from ..labels import blocs, codebook_version, dimension_ids, frame_ids
 from .common import TABLES
@@ -18,15 +18,15 @@ if TYPE_CHECKING:  # pandas is imported where it is used
 
 
 def _profile_functions():
-    """``(document_profile, compare_profiles, reference, status)``; a missing reference disables the comparison."""
-    from ..compare import METHOD, compare_profiles
+    """``(document_profile, comparison_row, reference, status)``; a missing reference disables the comparison."""
+    from ..compare import METHOD, comparison_row
     from ..profile import document_profile, load_reference
 
     try:
         reference = load_reference()
     except Exception as exc:  # noqa: BLE001 - a missing reference disables the comparison, not the run
         return document_profile, None, None, f"installed; no comparison ({exc})"
-    return document_profile, compare_profiles, reference, \
+    return document_profile, comparison_row, reference, \
         f"installed (reference {getattr(reference, 'name', '?')!r}, method {METHOD})"
 
 
@@ -92,18 +92,15 @@ def document_rows(doc: Document, index: int, meta_columns: tuple[str, ...] = (),
                     row.update(_flat("profile_", {k: v for k, v in prof.to_row().items()
                                                   if k not in _PROFILE_ROW_SKIP
                                                   and not k.startswith(_PROFILE_DUPLICATE_PREFIXES)}))
-                cmp = None
                 if compare is not None:
                     try:
-                        cmp = compare(prof, reference)
+                        similarity, cmp_row = compare(prof, reference)
                     except AnalyzerError:  # e.g. no annotation layer in common (--stages tokenize): no score
                         row["similarity"] = None
-                if cmp is not None:
-                    row["similarity"] = float(cmp.similarity)
-                    if hasattr(cmp, "to_row"):
-                        extra = {k: v for k, v in cmp.to_row().items()
-                                 if k not in _PROFILE_ROW_SKIP and not k.startswith(("dim_", "frame_"))}
-                        row.update(_flat("profile_", extra))
+                    else:
+                        row["similarity"] = float(similarity)
+                        row.update(_flat("profile_", {k: v for k, v in cmp_row.items() if k not in _PROFILE_ROW_SKIP
+                                                      and not k.startswith(("dim_", "frame_"))}))
             except Exception as exc:  # noqa: BLE001 - a profile bug makes an error row, never a lost shard
                 row["status"], row["error"] = "error", f"profile: {type(exc).__name__}: {exc}"
     meta = {str(k): _jsonable(v) for k, v in doc.metadata.items()}
@@ -118,23 +115,30 @@ def document_rows(doc: Document, index: int, meta_columns: tuple[str, ...] = (),
     row["ext"] = json.dumps(_jsonable(dict(doc.ext)), ensure_ascii=False, sort_keys=True) if doc.ext else None
     if row["status"] != "ok":
         return row, [], []
-    d = doc.to_dict()
-    srows = [
-        {"input_index": index, "doc_id": doc.id, "sentence": s["index"], "paragraph": s["paragraph"],
-         "start": s["start"], "end": s["end"], "raw_start": s["raw_start"], "raw_end": s["raw_end"],
-         "text": s["text"], "dimensions": s["dimensions"], "frames": s["frames"],
-         **_score_columns(s["scores"]),
-         "ext": json.dumps(s["ext"], ensure_ascii=False, sort_keys=True) if s.get("ext") else None}
-        for s in d["sentences"]
-    ]
+    # built from the document's fields directly (the same values as doc.to_dict(), without its full copy)
+    to_raw, doc_id, col = doc.to_raw, doc.id, _score_column_of()
+    empty = dict.fromkeys(score_columns())
+    srows = []
+    for s in sents:
+        rs, re_ = to_raw(s.start, s.end)
+        scores = empty.copy()
+        for label, v in (s.scores or {}).items():
+            c = col.get(label)
+            if c is not None:
+                scores[c] = float(v)
+        srows.append({"input_index": index, "doc_id": doc_id, "sentence": s.index, "paragraph": s.paragraph,
+                      "start": s.start, "end": s.end, "raw_start": rs, "raw_end": re_, "text": s.text,
+                      "dimensions": list(s.dimensions), "frames": list(s.frames), **scores,
+                      "ext": json.dumps(json_safe(dict(s.ext)), ensure_ascii=False, sort_keys=True)
+                      if s.ext else None})
     names = actor_names()
     mrows = [
-        {"input_index": index, "doc_id": doc.id, "sentence": m["sentence"], "start": m["start"], "end": m["end"],
-         "raw_start": m["raw_start"], "raw_end": m["raw_end"], "text": m["text"], "actor": m["actor"],
-         "name_ko": names.get(m["actor"], (m["actor"], m["actor"]))[0],
-         "name_en": names.get(m["actor"], (m["actor"], m["actor"]))[1],
-         "type": m["type"], "bloc": m["bloc"], "rule": m["rule"], "known": m.get("known", True)}
-        for m in d["mentions"]
+        {"input_index": index, "doc_id": doc_id, "sentence": m.sentence, "start": m.start, "end": m.end,
+         "raw_start": m.raw_start, "raw_end": m.raw_end, "text": m.text, "actor": m.actor,
+         "name_ko": names.get(m.actor, (m.actor, m.actor))[0],
+         "name_en": names.get(m.actor, (m.actor, m.actor))[1],
+         "type": m.type, "bloc": m.bloc, "rule": m.rule, "known": m.known}
+        for m in doc.mentions
     ]
     return row, srows, mrows
 
@@ -148,16 +152,16 @@ def score_columns() -> tuple[str, ...]:
     return tuple(f"score_dim_{d}" for d in dimension_ids()) + tuple(f"score_frame_{f}" for f in frame_ids())
 
 
-def _score_columns(scores: Mapping[str, float]) -> dict[str, float | None]:
-    """One float per label (null where no classifier scored that label)."""
-    dims, frames = set(dimension_ids()), set(frame_ids())
-    out: dict[str, float | None] = {c: None for c in score_columns()}
-    for label, v in (scores or {}).items():
-        if label in dims:
-            out[f"score_dim_{label}"] = float(v)
-        elif label in frames:
-            out[f"score_frame_{label}"] = float(v)
-    return out
+_SCORE_COLUMN: dict[str, str] = {}
+
+
+def _score_column_of() -> dict[str, str]:
+    """``{label: its score column}`` (dimensions first, so a label in both would be a dimension's)."""
+    if not _SCORE_COLUMN:
+        col = {f: f"score_frame_{f}" for f in frame_ids()}
+        col.update({d: f"score_dim_{d}" for d in dimension_ids()})
+        _SCORE_COLUMN.update(col)
+    return _SCORE_COLUMN
 
 
 _ACTOR_NAMES: dict[str, tuple[str, str]] = {}

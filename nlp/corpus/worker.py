@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import json
 import os
@@ -151,6 +153,25 @@ def _stream_pipeline(pipeline: Pipeline, recs: list[Record], max_bytes: int) -> 
             yield d.with_error(f"internal error in the pipeline: {type(exc).__name__}: {exc}")
 
 
+# Young-generation threshold of the cyclic garbage collector while a shard is annotated. The stages
+# allocate millions of small containers (morphemes, sentences, rows) that reference counting frees;
+# with Python's default (700) the collector runs every few hundred allocations and scans them
+# (0.4-0.7 s of 2.3-2.6 s main-thread CPU on 300 bench documents). Annotation makes no reference
+# cycles (gc.get_stats() shows none collected), so fewer collections free the same memory.
+_SHARD_GC_THRESHOLD = 100_000
+
+
+@contextlib.contextmanager
+def _few_collections() -> Iterator[None]:
+    """Run the cyclic collector's young generation every ``_SHARD_GC_THRESHOLD`` allocations, then restore."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], _SHARD_GC_THRESHOLD), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def annotate_records(records: Iterable[Record], config: RunConfig, pipeline: Pipeline | None = None,
                      on_document: Callable[[], None] | None = None) -> tuple[dict[str, list[dict]], dict]:
     """Annotate records into rows of the three tables (in record order), and the models seen.
@@ -158,7 +179,12 @@ def annotate_records(records: Iterable[Record], config: RunConfig, pipeline: Pip
     ``on_document`` is called after each document (progress).
     """
     pipeline = pipeline or worker_pipeline(config)
-    recs = list(records)
+    with _few_collections():
+        return _annotate_records(list(records), config, pipeline, on_document)
+
+
+def _annotate_records(recs: list[Record], config: RunConfig, pipeline: Pipeline,
+                      on_document: Callable[[], None] | None) -> tuple[dict[str, list[dict]], dict]:
     rows: dict[str, list[dict]] = {t: [] for t in TABLES}
     models: dict[str, str] = {}
     for rec, doc in zip(recs, _stream_pipeline(pipeline, recs, config.max_bytes)):
