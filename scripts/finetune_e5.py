@@ -90,6 +90,9 @@ def main(argv=None) -> int:
     ap.add_argument("--name", default="finetuned-e5", help="result key suffix: <task>/<name>")
     ap.add_argument("--baseline", action="store_true",
                     help="fit the shipped linear model instead, on the same documents, with the same scorer")
+    ap.add_argument("--score-only", metavar="DIR",
+                    help="fit nothing: load DIR/<task>/ (saved by --save-dir) and score the --sets")
+    ap.add_argument("--sets", default="test,essay,devset", help="with --score-only: the sets to score")
     ap.add_argument("--eval-limit", type=int, default=0,
                     help="score only the first N sentences of each evaluation set (a smoke run of the pipeline)")
     ap.add_argument("--train-fraction", type=float, default=1.0,
@@ -155,6 +158,20 @@ def main(argv=None) -> int:
                  **probs[task])
         write()
         logging.info("%s %s macro-F1 %.3f", task, name, res[name]["macro_f1"])
+
+    if args.score_only:
+        from nlp.classify import load_model
+
+        parts = {"test": test, "essay": essay, "devset": dev}
+        for task in args.tasks.split(","):
+            clfs[task], probs[task] = load_model(Path(args.score_only) / task, task=task), {}
+            results.setdefault(f"{task}/{args.name}", {"model_dir": str(Path(args.score_only) / task)})
+            for name in args.sets.split(","):
+                score_set(task, name, parts[name])
+                if name == "devset":
+                    results[f"{task}/{args.name}"]["devset"]["sha256"] = dev.data_hash
+                    write()
+        return 0
 
     # phase 1, per task: fit, save, score the held-out team split and the essay; phase 2: the devset
     for task in args.tasks.split(","):
