@@ -5,10 +5,14 @@ For each task, :class:`~nlp.classify.transformer.TransformerClassifier` is fine-
 training part of the fixed document split (``holdout_split``; the backend itself keeps 15% of
 those documents aside for early stopping and per-label thresholds), then scored on the
 held-out team documents, the essay gold and the real-text devset (when present) with the
-same scorer as ``scripts/bench_encoder.py``.  Training time and sentences/s are recorded.
+same scorer as ``scripts/bench_encoder.py``.  Training time and sentences/s are recorded;
+the held-out team split and the essay are scored per task right after its fit, the devset
+last.  Method, the run of 12-03 and its figures: docs/transformers.md.
 
     PYTHONPATH=$PWD python scripts/finetune_e5.py scratch/e5-small-hf --epochs 2 --max-length 96 \\
-        --out scratch/results/finetune.json [--save-dir scratch/e5-finetuned]
+        --out scratch/results/finetune.json [--save-dir scratch/e5-finetuned] \\
+        [--freeze-layers 11] [--train-fraction 0.12] [--baseline] [--score-only DIR --sets devset]
+    PYTHONPATH=$PWD python scripts/finetune_e5.py scratch/e5-small-hf --time-steps 5 --out timing.json
 """
 
 from __future__ import annotations
