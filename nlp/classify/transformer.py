@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,7 +41,9 @@ from .base import (
     tune_thresholds,
 )
 
+log = logging.getLogger(__name__)
 META_FILE = "kdiscourse_meta.json"
+LOG_EVERY_STEPS = 25
 MAX_BATCH_SIZE = 256
 MAX_LENGTH_LIMIT = 512
 VALIDATION_FRACTION = 0.15
@@ -105,6 +109,36 @@ def read_checkpoint_meta(path) -> dict:
     return meta
 
 
+def _trim_padding(batch: dict, device) -> dict:
+    """Cut a right-padded batch to its longest row (the corpus was padded to its own longest sentence).
+
+    Attention masks the removed columns, so the outputs are the same; on CPU this shortens
+    most batches several times over.
+    """
+    mask = batch["attention_mask"]
+    width = max(int(mask.sum(1).max()), 1) if len(mask) else mask.shape[1]
+    if mask[:, width:].any():  # left padding: leave the batch as it is
+        width = mask.shape[1]
+    return {k: v[:, :width].to(device) for k, v in batch.items()}
+
+
+def _freeze_lower(model, k: int) -> None:
+    """Stop gradients into the lowest ``k`` blocks: the embeddings, then encoder layers (nothing when ``k`` is 0)."""
+    if not k:
+        return
+    base = getattr(model, model.base_model_prefix, model)
+    layers = getattr(getattr(base, "encoder", None), "layer", None)
+    if layers is None or not hasattr(base, "embeddings"):
+        raise UsageError(f"freeze_layers needs an encoder with .embeddings and .encoder.layer; "
+                         f"{type(base).__name__} has not")
+    if k > len(layers) + 1:
+        raise UsageError(f"freeze_layers {k} exceeds the model's {len(layers) + 1} blocks "
+                         f"(embeddings + {len(layers)} layers)")
+    for module in [base.embeddings, *layers[:k - 1]]:
+        for q in module.parameters():
+            q.requires_grad_(False)
+
+
 class TransformerClassifier(SentenceClassifier):
     """Multi-label sentence classifier fine-tuned from a transformers checkpoint.
 
@@ -116,6 +150,10 @@ class TransformerClassifier(SentenceClassifier):
         ``max_length`` <= 512 tokens; longer sentences are truncated and counted in ``truncated_``).
     device : ``"cpu"`` (default), ``"cuda"`` (must be available) or ``"auto"``.
     patience : epochs without a validation-loss improvement before training stops.
+    freeze_layers : 0 (default) trains every weight; ``k > 0`` freezes the lowest ``k`` blocks,
+        counting the embeddings as block 1 (1: embeddings only; 3: embeddings and encoder layers
+        1-2). Frozen weights get no gradients and no optimiser state: on CPU this removes the
+        AdamW update of a large vocabulary's embedding matrix and shortens the backward pass.
     input_format : ``"text"`` (raw sentence) or ``"morphemes"`` (Kiwi forms joined by spaces,
         for tokenizers trained on morphemes such as ``scripts/build_tiny_model.py``'s).
 
@@ -127,7 +165,8 @@ class TransformerClassifier(SentenceClassifier):
 
     def __init__(self, model_name_or_path: str = "klue/roberta-base", task: str = "dimensions", epochs: int = 3,
                  lr: float = 5e-5, batch_size: int = 16, max_length: int = 128, device: str = "cpu",
-                 seed: int = 13, patience: int = 1, input_format: str = "text", weight_decay: float = 0.01):
+                 seed: int = 13, patience: int = 1, input_format: str = "text", weight_decay: float = 0.01,
+                 freeze_layers: int = 0):
         self.model_name_or_path = model_name_or_path
         self.task = task
         self.epochs = epochs
@@ -139,6 +178,7 @@ class TransformerClassifier(SentenceClassifier):
         self.patience = patience
         self.input_format = input_format
         self.weight_decay = weight_decay
+        self.freeze_layers = freeze_layers
 
     # ------------------------------------------------------------------ validation helpers
 
@@ -146,7 +186,7 @@ class TransformerClassifier(SentenceClassifier):
         return {"model_name_or_path": str(self.model_name_or_path), "epochs": self.epochs, "lr": self.lr,
                 "batch_size": self.batch_size, "max_length": self.max_length, "device": self.device,
                 "seed": self.seed, "patience": self.patience, "input_format": self.input_format,
-                "weight_decay": self.weight_decay}
+                "weight_decay": self.weight_decay, "freeze_layers": self.freeze_layers}
 
     def _check_params(self) -> None:
         if self.task not in TASKS:
@@ -159,6 +199,8 @@ class TransformerClassifier(SentenceClassifier):
             raise UsageError(f"epochs {self.epochs!r} must be a positive integer")
         if self.input_format not in INPUT_FORMATS:
             raise UsageError(f"input_format {self.input_format!r}; allowed: {', '.join(INPUT_FORMATS)}")
+        if not isinstance(self.freeze_layers, int) or self.freeze_layers < 0:
+            raise UsageError(f"freeze_layers {self.freeze_layers!r} must be an integer >= 0")
         if self.device not in ("cpu", "cuda", "auto"):
             raise UsageError(f"device {self.device!r}; allowed: cpu, cuda, auto")
 
@@ -248,7 +290,9 @@ class TransformerClassifier(SentenceClassifier):
         enc, self.truncated_ = self._encode(texts)
         targets = torch.tensor(Y, dtype=torch.float32)
         tr, va = self._split(items, len(items))
-        optim = torch.optim.AdamW(model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        _freeze_lower(model, self.freeze_layers)
+        optim = torch.optim.AdamW([q for q in model.parameters() if q.requires_grad], lr=self.lr,
+                                  weight_decay=self.weight_decay)
         gen = torch.Generator().manual_seed(self.seed)
 
         def batches(idx, shuffle):
@@ -257,7 +301,7 @@ class TransformerClassifier(SentenceClassifier):
                 idx = idx[torch.randperm(len(idx), generator=gen)]
             for s in range(0, len(idx), self.batch_size):
                 b = idx[s:s + self.batch_size]
-                yield {k: v[b].to(device) for k, v in enc.items()}, targets[b].to(device)
+                yield _trim_padding({k: v[b] for k, v in enc.items()}, device), targets[b].to(device)
 
         def val_loss_and_proba():
             model.eval()
@@ -270,11 +314,16 @@ class TransformerClassifier(SentenceClassifier):
             return sum(losses) / max(len(va), 1), np.concatenate(probs) if probs else np.zeros((0, Y.shape[1]))
 
         self.history_ = []
-        best_loss, best_state, bad_epochs = float("inf"), None, 0
+        best_loss, best_state, best_proba, bad_epochs = float("inf"), None, None, 0
+        t_start = time.perf_counter()
+        n_steps = -(-len(tr) // self.batch_size)
         for epoch in range(self.epochs):
             model.train()
             total = 0.0
-            for x, y in batches(tr, True):
+            for step, (x, y) in enumerate(batches(tr, True), 1):
+                if step % LOG_EVERY_STEPS == 0:
+                    log.info("epoch %d step %d/%d, %.0f s since start, train loss so far %.4f", epoch + 1,
+                             step, n_steps, time.perf_counter() - t_start, total / ((step - 1) * self.batch_size))
                 optim.zero_grad()
                 out = model(**x, labels=y)
                 out.loss.backward()
@@ -283,22 +332,25 @@ class TransformerClassifier(SentenceClassifier):
                 total += float(out.loss.detach()) * len(y)
             row = {"epoch": epoch + 1, "train_loss": total / max(len(tr), 1)}
             if len(va):
-                row["val_loss"], _ = val_loss_and_proba()
+                row["val_loss"], proba = val_loss_and_proba()
                 if row["val_loss"] < best_loss - 1e-6:
-                    best_loss, bad_epochs = row["val_loss"], 0
+                    best_loss, best_proba, bad_epochs = row["val_loss"], proba, 0
                     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
                 else:
                     bad_epochs += 1
+            row["seconds"] = round(time.perf_counter() - t_start, 1)
             self.history_.append(row)
+            log.info("epoch %d done: %s", epoch + 1, row)
             if len(va) and bad_epochs > self.patience:
                 break
         if best_state is not None:
             model.load_state_dict(best_state)
         model.eval()
         self.model_ = model
-        if len(va):
-            _, proba = val_loss_and_proba()
-            self.thresholds_ = tune_thresholds(Y[va], proba, grid=THRESHOLD_GRID)
+        if len(va):  # the restored epoch's validation probabilities, already computed in eval mode
+            if best_proba is None:  # no epoch improved (non-finite losses): the final weights' probabilities
+                best_proba = val_loss_and_proba()[1]
+            self.thresholds_ = tune_thresholds(Y[va], best_proba, grid=THRESHOLD_GRID)
         else:
             self.thresholds_ = np.full(Y.shape[1], 0.5)
         self.metadata_ = {"codebook_version": codebook_version(), "n_train": int(len(tr)),
@@ -320,15 +372,18 @@ class TransformerClassifier(SentenceClassifier):
         texts = self._texts(items)
         bs = max(1, min(int(self.batch_size), MAX_BATCH_SIZE))
         self.model_.eval()
+        order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths share a batch: less padding
         out, n_trunc = [], 0
         with torch.no_grad():
             for s in range(0, len(texts), bs):
-                enc, t = self._encode(texts[s:s + bs])
+                enc, t = self._encode([texts[i] for i in order[s:s + bs]])
                 n_trunc += t
                 logits = self.model_(**{k: v.to(device) for k, v in enc.items()}).logits
                 out.append(torch.sigmoid(logits).float().cpu().numpy())
         self.last_truncated_ = n_trunc
-        return np.concatenate(out).astype(np.float64)
+        proba = np.empty((len(texts), len(self.labels)))
+        proba[order] = np.concatenate(out)
+        return proba
 
     def explain(self, item: SentenceItem, label: str, k: int = 5) -> list[str]:
         """Words whose removal lowers ``label``'s probability the most (occlusion), as ``"word (-0.12)"``."""
