@@ -98,7 +98,7 @@ def test_devset_folds_weight_reaches_the_classifier_and_results_say_so(team_smal
     res = evaluate_devset_folds_many({"rec": _Recorder}, ["dimensions"], team_small, dev, k=5, weight=3.0,
                                      bootstrap=0)
     assert res[0]["setting"] == "devset+team-cv5 (real weight 3)" and "fixed a priori" in res[0]["notes"][0]
-    for docs, sw in _Recorder.trained:
+    for _docs, sw in _Recorder.trained:
         n_dev = len(sw) - len(team_small)
         assert n_dev > 0 and (sw[:len(team_small)] == 1).all() and (sw[len(team_small):] == 3).all()
     with pytest.raises(Exception, match="positive"):
