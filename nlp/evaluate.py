@@ -380,27 +380,29 @@ def evaluate_cv(make: Factory, task: str, data, k: int = 5, seed: int | None = N
     return rep
 
 
-def evaluate_essay(make: Factory, task: str, data, essay, bootstrap: int = 0) -> dict:
+def evaluate_essay(make: Factory, task: str, data, essay, bootstrap: int = 0, clf=None) -> dict:
     """Train on all of ``data`` (the team corpus; the essay is never part of it), score on the essay gold
-    (bootstrap intervals resample its sentences: it is one document)."""
-    clf = _fit(make, task, data)
+    (bootstrap intervals resample its sentences: it is one document).  ``clf``: a model already so trained."""
+    clf = clf if clf is not None else _fit(make, task, data)
     return _score(clf, task, essay, bootstrap)
 
 
-def evaluate_external(make: Factory, task: str, data, external, bootstrap: int = 1000) -> dict:
+def evaluate_external(make: Factory, task: str, data, external, bootstrap: int = 1000, clf=None) -> dict:
     """Train on all of ``data``, score on external gold (the real-text development set, a user's gold file)
-    with document-grouped bootstrap intervals."""
-    clf = _fit(make, task, data)
+    with document-grouped bootstrap intervals.  ``clf``: a model already trained on all of ``data``."""
+    clf = clf if clf is not None else _fit(make, task, data)
     return _score(clf, task, external, bootstrap)
 
 
 def evaluate_many(factories: Mapping[str, Factory], tasks: Sequence[str], setting: str, data, k: int = 5,
                   essay=None, progress: Callable[[str], None] | None = None, external=None,
-                  bootstrap: int = 1000) -> list[dict]:
+                  bootstrap: int = 1000, fitted: dict | None = None) -> list[dict]:
     """Several classifiers side by side: one result per task, ``{"classifiers": {name: report}}``.
 
     Every setting reports ``bootstrap``-draw 95 % intervals (0: none) of macro- and per-label F1,
-    resampling documents (sentences for the one-document essay).
+    resampling documents (sentences for the one-document essay).  ``fitted`` (a dict the caller keeps
+    across calls) holds the models trained on all of ``data`` by name and task, so the essay and devset
+    settings train each classifier once.
 
     Settings: ``test`` (held-out split), ``cv`` (k folds), ``essay`` (the essay gold), ``devset`` (the
     real-text development set or any external gold given as ``external``, with bootstrap intervals).
@@ -422,10 +424,16 @@ def evaluate_many(factories: Mapping[str, Factory], tasks: Sequence[str], settin
                 rep = evaluate_holdout(make, task, data, bootstrap=bootstrap)
             elif setting == "cv":
                 rep = evaluate_cv(make, task, data, k, bootstrap=bootstrap)
-            elif setting == "devset":
-                rep = evaluate_external(make, task, data, external, bootstrap)
             else:
-                rep = evaluate_essay(make, task, data, essay, bootstrap)
+                if fitted is None:
+                    fitted = {}
+                if (name, task) not in fitted:
+                    fitted[(name, task)] = _fit(make, task, data)
+                clf = fitted[(name, task)]
+                if setting == "devset":
+                    rep = evaluate_external(make, task, data, external, bootstrap, clf)
+                else:
+                    rep = evaluate_essay(make, task, data, essay, bootstrap, clf)
             res["classifiers"][name] = rep
         results.append(res)
     return results

@@ -187,14 +187,17 @@ def cmd_evaluate(args) -> int:
     data = load_team_corpus(args.corpus)
     results = []
     nb = args.bootstrap
+    fitted: dict = {}  # models trained on all team documents, shared by --essay and --devset
     if args.test:
         results += evaluate_many(factories, tasks, "test", data, progress=say, bootstrap=nb)
     if args.cv:
         results += evaluate_many(factories, tasks, "cv", data, k=args.cv, progress=say, bootstrap=nb)
     if args.essay:
-        results += evaluate_many(factories, tasks, "essay", data, essay=essay, progress=say, bootstrap=nb)
+        results += evaluate_many(factories, tasks, "essay", data, essay=essay, progress=say, bootstrap=nb,
+                                 fitted=fitted)
     if devset is not None and args.devset:
-        results += evaluate_many(factories, tasks, "devset", data, external=devset, progress=say, bootstrap=nb)
+        results += evaluate_many(factories, tasks, "devset", data, external=devset, progress=say, bootstrap=nb,
+                                 fitted=fitted)
     if devset is not None and args.devset_folds:
         from ..evaluate_real import evaluate_devset_folds_many
 
