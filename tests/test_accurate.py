@@ -246,6 +246,8 @@ def test_cli_finetuned_tiny_transformer_on_devset_folder(tmp_path, capsys):
 def test_cli_finetuned_folder_must_hold_task_models(tmp_path, capsys):
     assert main(["evaluate", "--essay", "--finetuned", str(tmp_path)]) == 2
     assert "dimensions" in capsys.readouterr().err
+    assert main(["evaluate", "--essay", "--saved", str(tmp_path)]) == 2
+    assert "NAME=DIR" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- the accurate pipeline

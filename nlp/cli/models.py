@@ -151,9 +151,7 @@ def cmd_evaluate(args) -> int:
     for opt, k in (("--cv", args.cv), ("--devset-folds", args.devset_folds)):
         if k is not None and k < 2:
             raise UsageError(f"{opt} needs at least 2 folds, got {k}")
-    if args.finetuned and not any((Path(args.finetuned) / t).is_dir() for t in TASK_CHOICES):
-        raise UsageError(f"--finetuned {args.finetuned}: expected model folders {args.finetuned}/dimensions and/or "
-                         f"{args.finetuned}/frames")
+    saved = _saved_models(args.saved, args.finetuned)
 
     from ..classify import BACKENDS, backend_class
     from ..classify.data import ESSAY_GOLD, ESSAY_TEXT, load_devset_data, load_essay_gold, load_team_corpus
@@ -205,14 +203,31 @@ def cmd_evaluate(args) -> int:
         if trained:
             results += evaluate_devset_folds_many(trained, tasks, data, devset, args.devset_folds,
                                                   args.real_weight, nb, progress=say)
-    if args.finetuned:
+    if saved:
         from ..evaluate_real import add_saved_model
 
-        add_saved_model(results, "finetuned", args.finetuned, data, essay, devset, nb, progress=say)
+        for name, folder in saved.items():
+            add_saved_model(results, name, folder, data, essay, devset, nb, progress=say)
     if cache is not None:
         cache.save_cache()
     _write(_render(results, args.format), args.output)
     return 0
+
+
+def _saved_models(pairs: list[str] | None, finetuned: str | None) -> dict[str, str]:
+    """``--saved NAME=DIR`` (repeatable) and ``--finetuned DIR`` (= ``--saved finetuned=DIR``), checked."""
+    out: dict[str, str] = {}
+    for p in pairs or ():
+        name, sep, folder = p.partition("=")
+        if not sep or not name or not folder:
+            raise UsageError(f"--saved expects NAME=DIR, got {p!r}")
+        out[name] = folder
+    if finetuned:
+        out["finetuned"] = finetuned
+    for name, folder in out.items():
+        if not any((Path(folder) / t).is_dir() for t in TASK_CHOICES):
+            raise UsageError(f"{name} {folder}: expected model folders {folder}/dimensions and/or {folder}/frames")
+    return out
 
 
 def _evaluate_params(pairs: list[str] | None) -> dict:
@@ -314,6 +329,9 @@ def register(sub) -> None:
     e.add_argument("--finetuned", metavar="DIR",
                    help="also score a saved model folder (DIR/dimensions, DIR/frames; e.g. a fine-tuned "
                         "transformer) on --test, --essay and --devset; team CV is not run for it (cost)")
+    e.add_argument("--saved", action="append", metavar="NAME=DIR",
+                   help="like --finetuned for any saved model folder, shown as NAME (e.g. encoder=models/accurate); "
+                        "repeatable")
     e.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                    help="bootstrap draws for the 95%% intervals (documents resampled; 0: none; default 1000)")
     _add_real_options(e)
