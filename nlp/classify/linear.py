@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import ModelError, UsageError
 from ..formats import load_npz, model_file_path, save_npz_atomic, write_json_atomic
 from ..labels import codebook_version
 from .base import (
@@ -207,7 +207,8 @@ class LinearClassifier(SentenceClassifier):
 
     # ------------------------------------------------------------------ fitting
 
-    def _fit_weights(self, analyzed, Y: np.ndarray) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
+    def _fit_weights(self, analyzed, Y: np.ndarray, sample_weight: np.ndarray | None = None,
+                     ) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
         from sklearn.linear_model import LogisticRegression
 
         vocab, idf = self._fit_vocab(analyzed)
@@ -221,7 +222,7 @@ class LinearClassifier(SentenceClassifier):
                 continue
             lr = LogisticRegression(C=self.C, solver="liblinear", dual=True, class_weight="balanced",
                                     max_iter=2000, random_state=self.seed)
-            lr.fit(X, y)
+            lr.fit(X, y, sample_weight=sample_weight)
             W[:, j] = lr.coef_[0]
             b[j] = lr.intercept_[0]
         return vocab, idf, W, b
@@ -234,14 +235,19 @@ class LinearClassifier(SentenceClassifier):
         return 1.0 / (1.0 + np.exp(-out))
 
     def fit(self, items: Sequence[SentenceItem], Y: np.ndarray, groups: Sequence[str] | None = None,
-            ) -> LinearClassifier:
+            sample_weight: Sequence[float] | None = None) -> LinearClassifier:
         """Fit the weights on all ``items``; thresholds from ``cv``-fold out-of-fold probabilities.
 
         ``groups`` (default: the items' ``doc_id``) keeps a document's sentences in one fold.
+        ``sample_weight`` (one weight per item) weights the logistic regressions; thresholds are tuned
+        unweighted.
         """
         from .data import group_kfold
 
         Y = self._check_fit_input(items, Y)
+        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if sw is not None and sw.shape != (len(items),):
+            raise UsageError(f"sample_weight has shape {sw.shape}; expected ({len(items)},)")
         analyzed = self._analyze(items)
         if groups is None:
             groups = [it.doc_id or f"#{i}" for i, it in enumerate(items)]
@@ -250,12 +256,12 @@ class LinearClassifier(SentenceClassifier):
         n_groups = len(set(groups.tolist()))
         if self.cv and self.cv >= 2 and n_groups >= self.cv:
             for tr, va in group_kfold(Y, groups, self.cv, self.seed):
-                vocab, idf, W, b = self._fit_weights([analyzed[i] for i in tr], Y[tr])
+                vocab, idf, W, b = self._fit_weights([analyzed[i] for i in tr], Y[tr], None if sw is None else sw[tr])
                 oof[va] = self._proba(self._rows([analyzed[i] for i in va], vocab, idf), W, b)
             self.thresholds_ = tune_thresholds(Y, oof)
         else:
             self.thresholds_ = np.full(Y.shape[1], 0.5)
-        self.vocabulary_, self.idf_, self.coef_, self.intercept_ = self._fit_weights(analyzed, Y)
+        self.vocabulary_, self.idf_, self.coef_, self.intercept_ = self._fit_weights(analyzed, Y, sw)
         self.features_ = sorted(self.vocabulary_, key=self.vocabulary_.get)
         self.oof_proba_ = oof
         self.metadata_ = {"codebook_version": codebook_version(), "n_train": len(items),

@@ -79,10 +79,22 @@ def cmd_train(args) -> int:
         if args.backend != "transformer":
             raise UsageError(f"--model is for --backend transformer, not {args.backend!r}")
         params["model_name_or_path"] = args.model
+    add_data = None
+    if args.add_devset:
+        from ..classify.data import load_devset_data
+
+        add_data = load_devset_data(None if args.add_devset is True else args.add_devset)
+        if add_data is None:
+            raise UsageError(f"--add-devset: no labelled real text at {args.add_devset if args.add_devset is not True else '.cache/devset'} "
+                             "(sentences.jsonl; see corpus/devset/README.md)")
+    cache = _e5_cache(args.e5_cache)
     summary = train_models(args.backend, tasks, out_dir=args.output_dir, corpus_dir=args.corpus,
                            essay_gold=args.essay_gold, essay_text=args.essay, params=params,
                            progress=_progress(args.quiet), baseline=None if args.no_baseline else "rules",
-                           allow_shipped=args.replace_shipped_models)
+                           allow_shipped=args.replace_shipped_models, add_data=add_data,
+                           add_weight=args.real_weight)
+    if cache is not None:
+        cache.save_cache()
     results = []
     for task, m in summary.items():
         base = m.get("baseline", {})
@@ -100,6 +112,15 @@ def cmd_train(args) -> int:
     print(f"kdiscourse: wrote {', '.join(f'{out_dir}/{t}/' for t in summary)} "
           f"(training data sha256 {next(iter(summary.values()))['training_data_sha256'][:12]}…)", file=sys.stderr)
     return 0
+
+
+def _e5_cache(path: str | None):
+    """With ``--e5-cache FILE``: the process-wide e5 featurizer reads and extends that ``.npz`` cache."""
+    if not path:
+        return None
+    from ..classify.encoder import shared_featurizer_with_cache
+
+    return shared_featurizer_with_cache(path)
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -124,11 +145,13 @@ def cmd_evaluate(args) -> int:
         return 0
     if args.models:
         raise UsageError("--models names saved models to score with --gold")
-    if not (args.test or args.cv or args.essay or args.devset):
-        raise UsageError("choose what to evaluate: --test, --cv K, --essay, --devset, --gold FILE or "
-                         "--agreement FILE_A FILE_B")
-    if args.cv is not None and args.cv < 2:
-        raise UsageError(f"--cv needs at least 2 folds, got {args.cv}")
+    if not (args.test or args.cv or args.essay or args.devset or args.devset_folds):
+        raise UsageError("choose what to evaluate: --test, --cv K, --essay, --devset, --devset-folds K, "
+                         "--gold FILE or --agreement FILE_A FILE_B")
+    for opt, k in (("--cv", args.cv), ("--devset-folds", args.devset_folds)):
+        if k is not None and k < 2:
+            raise UsageError(f"{opt} needs at least 2 folds, got {k}")
+    saved = _saved_models(args.saved, args.finetuned)
 
     from ..classify import BACKENDS, backend_class
     from ..classify.data import ESSAY_GOLD, ESSAY_TEXT, load_devset_data, load_essay_gold, load_team_corpus
@@ -149,25 +172,62 @@ def cmd_evaluate(args) -> int:
             raise UsageError(f"no essay gold at {gold}; pass --essay-gold PATH")
         essay = load_essay_gold(gold, args.essay_text or ESSAY_TEXT)
     devset = None
-    if args.devset:
-        devset = load_devset_data(None if args.devset is True else args.devset)
+    if args.devset or args.devset_folds:
+        where = args.devset if isinstance(args.devset, str) else None
+        devset = load_devset_data(where)
         if devset is None:
             print("kdiscourse: note: the real-text development set is not built here (no .cache/devset/"
-                  "sentences.jsonl; see corpus/devset/README.md); --devset is skipped", file=sys.stderr)
+                  "sentences.jsonl; see corpus/devset/README.md); --devset / --devset-folds are skipped",
+                  file=sys.stderr)
+    cache = _e5_cache(args.e5_cache)
     if say:
         say("loading and tokenizing the team corpus")
     data = load_team_corpus(args.corpus)
     results = []
+    nb = args.bootstrap
+    fitted: dict = {}  # models trained on all team documents, shared by --essay and --devset
     if args.test:
-        results += evaluate_many(factories, tasks, "test", data, progress=say)
+        results += evaluate_many(factories, tasks, "test", data, progress=say, bootstrap=nb)
     if args.cv:
-        results += evaluate_many(factories, tasks, "cv", data, k=args.cv, progress=say)
+        results += evaluate_many(factories, tasks, "cv", data, k=args.cv, progress=say, bootstrap=nb)
     if args.essay:
-        results += evaluate_many(factories, tasks, "essay", data, essay=essay, progress=say)
-    if devset is not None:
-        results += evaluate_many(factories, tasks, "devset", data, external=devset, progress=say)
+        results += evaluate_many(factories, tasks, "essay", data, essay=essay, progress=say, bootstrap=nb,
+                                 fitted=fitted)
+    if devset is not None and args.devset:
+        results += evaluate_many(factories, tasks, "devset", data, external=devset, progress=say, bootstrap=nb,
+                                 fitted=fitted)
+    if devset is not None and args.devset_folds:
+        from ..evaluate_real import evaluate_devset_folds_many
+
+        trained = {n: f for n, f in factories.items() if n != "rules"}  # the rules are not trained
+        if trained:
+            results += evaluate_devset_folds_many(trained, tasks, data, devset, args.devset_folds,
+                                                  args.real_weight, nb, progress=say)
+    if saved:
+        from ..evaluate_real import add_saved_model
+
+        for name, folder in saved.items():
+            add_saved_model(results, name, folder, data, essay, devset, nb, progress=say)
+    if cache is not None:
+        cache.save_cache()
     _write(_render(results, args.format), args.output)
     return 0
+
+
+def _saved_models(pairs: list[str] | None, finetuned: str | None) -> dict[str, str]:
+    """``--saved NAME=DIR`` (repeatable) and ``--finetuned DIR`` (= ``--saved finetuned=DIR``), checked."""
+    out: dict[str, str] = {}
+    for p in pairs or ():
+        name, sep, folder = p.partition("=")
+        if not sep or not name or not folder:
+            raise UsageError(f"--saved expects NAME=DIR, got {p!r}")
+        out[name] = folder
+    if finetuned:
+        out["finetuned"] = finetuned
+    for name, folder in out.items():
+        if not any((Path(folder) / t).is_dir() for t in TASK_CHOICES):
+            raise UsageError(f"{name} {folder}: expected model folders {folder}/dimensions and/or {folder}/frames")
+    return out
 
 
 def _evaluate_params(pairs: list[str] | None) -> dict:
@@ -191,6 +251,13 @@ def _add_output_options(p) -> None:
     p.add_argument("--corpus", metavar="DIR", help="team corpus folder with *.jsonl (default: corpus/team)")
     p.add_argument("--essay-gold", metavar="TSV",
                    help="essay gold sentences (default: corpus/essay/sentences.tsv)")
+
+
+def _add_real_options(p) -> None:
+    p.add_argument("--real-weight", type=float, default=1.0, metavar="W",
+                   help="sample weight of added real sentences (team sentences weigh 1; default 1 = unweighted)")
+    p.add_argument("--e5-cache", metavar="NPZ",
+                   help="encoder backend: reuse and extend this .npz cache of e5 vectors (e.g. scratch/e5cache.npz)")
 
 
 def register(sub) -> None:
@@ -219,6 +286,11 @@ def register(sub) -> None:
     t.add_argument("--essay", metavar="PATH", help="the reference essay text (default: ../shared/seeds/000_…txt)")
     t.add_argument("--no-baseline", action="store_true",
                    help="do not score the rules baseline next to the trained model")
+    t.add_argument("--add-devset", nargs="?", const=True, metavar="CACHE_DIR",
+                   help="also train on your own labelled real text: the development-set cache (default "
+                        ".cache/devset; sentences.jsonl in the devset format). The held-out test part stays team "
+                        "documents; the shipped models never use this")
+    _add_real_options(t)
     _add_output_options(t)
     t.set_defaults(func=cmd_train)
 
@@ -250,6 +322,19 @@ def register(sub) -> None:
     e.add_argument("--lexicon", action="append", metavar="TSV", help="with --gold: extra actor lexicon; repeatable")
     e.add_argument("--agreement", nargs=2, metavar=("FILE_A", "FILE_B"),
                    help="per-label agreement (Cohen's kappa, Krippendorff's alpha) between two annotation files")
+    e.add_argument("--devset-folds", type=int, metavar="K",
+                   help="cut the development set into K document-grouped folds; each fold is scored by a model "
+                        "trained on the team corpus plus the other folds (linear/encoder; what adding your own "
+                        "labelled real text gives)")
+    e.add_argument("--finetuned", metavar="DIR",
+                   help="also score a saved model folder (DIR/dimensions, DIR/frames; e.g. a fine-tuned "
+                        "transformer) on --test, --essay and --devset; team CV is not run for it (cost)")
+    e.add_argument("--saved", action="append", metavar="NAME=DIR",
+                   help="like --finetuned for any saved model folder, shown as NAME (e.g. encoder=models/accurate); "
+                        "repeatable")
+    e.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                   help="bootstrap draws for the 95%% intervals (documents resampled; 0: none; default 1000)")
+    _add_real_options(e)
     e.add_argument("--param", action="append", metavar="BACKEND.KEY=VALUE",
                    help="constructor parameter for one backend, e.g. linear.context=false; repeatable")
     _add_output_options(e)
