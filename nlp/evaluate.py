@@ -372,10 +372,17 @@ def evaluate_cv(make: Factory, task: str, data, k: int = 5, seed: int | None = N
         proba[va] = p
         pred[va] = (p >= np.asarray(clf.thresholds_)[None, :]).astype(int)
         fold_f1.append(multilabel_report(data.Y[task][va], pred[va], labels)["macro"]["f1"])
-    rep = multilabel_report(data.Y[task], pred, labels, proba)
+    return folds_report(data.Y[task], pred, proba, labels, data.doc_ids, fold_f1, bootstrap)
+
+
+def folds_report(Y: np.ndarray, pred: np.ndarray, proba: np.ndarray, labels: Sequence[str], doc_ids: np.ndarray,
+                 fold_f1: Sequence[float], bootstrap: int) -> dict:
+    """The report of out-of-fold predictions: per-label scores over all folds, document-bootstrap
+    intervals (``bootstrap`` draws; 0: none) and each fold's macro-F1 with their mean and spread."""
+    rep = multilabel_report(Y, pred, labels, proba)
     if bootstrap:
-        rep["ci"] = bootstrap_intervals(data.Y[task], pred, labels, data.doc_ids, bootstrap)
-    rep["folds"] = {"k": k, "macro_f1": fold_f1, "macro_f1_mean": round(float(np.mean(fold_f1)), 4),
+        rep["ci"] = bootstrap_intervals(Y, pred, labels, doc_ids, bootstrap)
+    rep["folds"] = {"k": len(fold_f1), "macro_f1": list(fold_f1), "macro_f1_mean": round(float(np.mean(fold_f1)), 4),
                     "macro_f1_std": round(float(np.std(fold_f1)), 4)}
     return rep
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UsageError
-from .evaluate import Factory, bootstrap_intervals, multilabel_report
+from .evaluate import Factory, bootstrap_intervals, folds_report, multilabel_report
 from .labels import codebook_version
 
 SAVED_NOTE = ("team CV not run for a saved model (it would need one fine-tune per fold); it is scored on "
@@ -60,11 +60,7 @@ def evaluate_devset_folds(make: Factory, task: str, data, devset, k: int = 5, we
         proba[va] = p
         pred[va] = (p >= np.asarray(clf.thresholds_)[None, :]).astype(int)
         fold_f1.append(multilabel_report(devset.Y[task][va], pred[va], labels)["macro"]["f1"])
-    rep = multilabel_report(devset.Y[task], pred, labels, proba)
-    if bootstrap:
-        rep["ci"] = bootstrap_intervals(devset.Y[task], pred, labels, devset.doc_ids, bootstrap)
-    rep["folds"] = {"k": k, "macro_f1": fold_f1, "macro_f1_mean": round(float(np.mean(fold_f1)), 4),
-                    "macro_f1_std": round(float(np.std(fold_f1)), 4)}
+    rep = folds_report(devset.Y[task], pred, proba, labels, devset.doc_ids, fold_f1, bootstrap)
     rep["real_weight"] = float(weight)
     return rep
 
