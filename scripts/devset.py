@@ -9,7 +9,10 @@ Subcommands::
                                  rebuild the texts into the cache from saved search results
     check                        validate every standoff record
     stats                        counts: documents, outlets, registers, years, labels, actors
-    agreement [FIRST SECOND]     Cohen's kappa per label, exact match, actor F1 of two passes
+    agreement [FIRST SECOND] [--pair FIRST SECOND ...]
+                                 Cohen's kappa per label, exact match, actor F1 of two passes;
+                                 without files: every second pass with the documents it
+                                 re-labels, one pair at a time, then all pairs pooled
 
 Run from the repository root as ``PYTHONPATH=$PWD python scripts/devset.py ...``.
 Third-party text only ever goes to the git-ignored ``.cache/devset``.
@@ -472,22 +475,23 @@ def agreement(first: list[dict], second: list[dict]) -> dict:
     return out
 
 
-def cmd_agreement(args) -> int:
-    if args.first:
-        pairs = [(Path(args.first), Path(args.second))]
-    else:
-        pairs = [(DEVSET_DIR / "documents_b.jsonl", DEVSET_DIR / "second_pass_a.jsonl"),
-                 (DEVSET_DIR / "documents_a.jsonl", DEVSET_DIR / "second_pass_b.jsonl")]
-    pairs = [(p, q) for p, q in pairs if p.is_file() and q.is_file()]
-    if not pairs:
-        raise DevsetError("no pair of first-pass and second-pass files found")
-    first = load_records([p for p, _ in pairs])
-    second = load_records([q for _, q in pairs])
-    res = agreement(first, second)
-    res["files"] = [f"{p.name} vs {q.name}" for p, q in pairs]
-    if args.json:
-        print(json.dumps(res, ensure_ascii=False, indent=1))
-        return 0
+def pair_files(devset_dir: Path = DEVSET_DIR) -> list[tuple[Path, Path]]:
+    """(first pass, second pass) file pairs: each ``second_pass_*.jsonl`` with the
+    ``documents_*.jsonl`` file that holds the documents it re-labels.
+
+    A second pass re-labels documents of one other annotator (A2 over B's, D2
+    over C's ...), so its document ids decide its partner; a second pass whose
+    documents are spread over several files is paired with each of them.
+    """
+    owner = {r["id"]: p for p in sorted(devset_dir.glob("documents_*.jsonl")) for r in iter_jsonl(p)}
+    pairs = []
+    for q in sorted(devset_dir.glob("second_pass_*.jsonl")):
+        firsts = sorted({owner[r["id"]] for r in iter_jsonl(q) if r["id"] in owner})
+        pairs += [(p, q) for p in firsts]
+    return pairs
+
+
+def _print_agreement(res: dict) -> None:
     print(f"agreement over {res['sentences']} shared sentences ({'; '.join(res['files'])})")
     for task, t in res["tasks"].items():
         print(f"{task}: mean kappa {t['mean_kappa']}, exact match {t['exact_match']}")
@@ -496,6 +500,35 @@ def cmd_agreement(args) -> int:
     for name in ("actors_span_id", "actors_span_only"):
         v = res[name]
         print(f"{name}: F1 {v['f1']} (first {v['first']}, second {v['second']}, both {v['both']})")
+
+
+def cmd_agreement(args) -> int:
+    if args.first or args.pair:
+        if args.first and not args.second:
+            raise DevsetError("agreement takes FIRST and SECOND together")
+        groups = [[(Path(args.first), Path(args.second))]] if args.first else []
+        groups += [[(Path(p), Path(q)) for p, q in args.pair]] if args.pair else []
+        groups = [[pq for grp in groups for pq in grp]]
+    else:  # every pair on its own, then all of them pooled
+        found = pair_files()
+        groups = [[pq] for pq in found] + ([found] if len(found) > 1 else [])
+    results = []
+    for grp in groups:
+        missing = [str(x) for pq in grp for x in pq if not x.is_file()]
+        if missing:
+            raise DevsetError(f"no such file: {', '.join(missing)}")
+        res = agreement(load_records([p for p, _ in grp]), load_records([q for _, q in grp]))
+        res["files"] = [f"{p.name} vs {q.name}" for p, q in grp]
+        results.append(res)
+    if not results:
+        raise DevsetError("no pair of first-pass and second-pass files found")
+    if args.json:
+        print(json.dumps(results if len(results) > 1 else results[0], ensure_ascii=False, indent=1))
+        return 0
+    for i, res in enumerate(results):
+        if i:
+            print()
+        _print_agreement(res)
     return 0
 
 
@@ -524,11 +557,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("stats", help="counts over the standoff records")
     p.add_argument("--outlets", action="store_true", help="also list documents per outlet")
-    p.add_argument("--annotator", help="only the documents of this annotator (A, B)")
+    p.add_argument("--annotator", help="only the documents of this annotator (A, B, C, D)")
     p.set_defaults(func=cmd_stats)
-    p = sub.add_parser("agreement", help="agreement of first and second passes")
+    p = sub.add_parser("agreement", help="agreement of first and second passes (each pair, then all)")
     p.add_argument("first", nargs="?")
     p.add_argument("second", nargs="?")
+    p.add_argument("--pair", nargs=2, action="append", metavar=("FIRST", "SECOND"),
+                   help="a first-pass and a second-pass file; repeat to pool several pairs")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_agreement)
     args = ap.parse_args(argv)

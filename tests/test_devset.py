@@ -106,3 +106,16 @@ def test_validate_record_names_each_problem():
     for needle in ("register 'tweet'", "unknown frame 'cyber'", "outside the sentence", "differ from the lexicon",
                    "hash does not match"):
         assert needle in problems
+
+
+def test_pair_files_pairs_each_second_pass_with_the_documents_it_relabels(tmp_path):
+    mod = _script()
+
+    def write(name, ids):
+        (tmp_path / name).write_text("".join(json.dumps({"id": i}) + "\n" for i in ids), encoding="utf-8")
+    write("documents_c.jsonl", ["dev-c-001", "dev-c-002"])
+    write("documents_d.jsonl", ["dev-d-001"])
+    write("second_pass_c.jsonl", ["dev-d-001"])
+    write("second_pass_d.jsonl", ["dev-c-002"])
+    pairs = [(p.name, q.name) for p, q in mod.pair_files(tmp_path)]
+    assert pairs == [("documents_d.jsonl", "second_pass_c.jsonl"), ("documents_c.jsonl", "second_pass_d.jsonl")]
