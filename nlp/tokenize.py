@@ -59,6 +59,14 @@ def get_kiwi(num_workers: int | None = None):
     return _KIWI
 
 
+def kiwi_loaded() -> bool:
+    """True once this process has made its Kiwi instance (and with it Kiwi's worker threads).
+
+    A process that has not may fork workers that build their own (``nlp.corpus`` does).
+    """
+    return _KIWI is not None
+
+
 def kiwi_version() -> str:
     """The installed kiwipiepy version."""
     import kiwipiepy

@@ -63,6 +63,13 @@ class ClassifierStage(Stage):
         """The shipped model from ``models/<task>/`` (ModelError if it is missing)."""
         return cls.from_path(task, Path(path) if path is not None else models_dir() / task, explain=explain)
 
+    def prepare(self) -> None:
+        """Build what the model builds on its first large batch (the linear model's compiled feature
+        tables), so that processes forked afterwards start with it."""
+        prepare = getattr(self.model, "prepare", None)
+        if callable(prepare):
+            prepare()
+
     def model_info(self) -> dict[str, str]:
         """The model's version under the task's name."""
         return {self.task: self.model.version}
