@@ -363,6 +363,8 @@ class ActorResolver(ListRules):
                 ) -> tuple[list[tuple[int, int, str, str]], list[tuple[int, int]]]:
         """Like :meth:`resolve_sentence`, also returning the spans of blocker names."""
         cands = [c for c in self.candidates(text, morphs) if not self._reject(text, c, morphs)]
+        if not cands:  # most sentences: nothing to choose, absorb, drop or list
+            return [], []
         for k, c in enumerate(cands):
             end = self._bracket_extend(text, c)
             if end != c.end:
