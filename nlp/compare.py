@@ -303,7 +303,25 @@ def _difference_values(doc: Profile, ref: Profile, kind: str):
     if _KIND_LAYER[kind] not in doc.layers or _KIND_LAYER[kind] not in ref.layers:
         return
     ds, rs = doc.shares(kind), ref.shares(kind)
-    for lab in dict.fromkeys([*rs, *ds]):
+    yield from _label_values(ds, rs, dict.fromkeys([*rs, *ds]))
+
+
+def _notable_values(doc: Profile, ref: Profile, kind: str):
+    """The values of :func:`_difference_values` whose ``notable`` is true, in the same order, without
+    computing the many reference labels the document lacks: their share 0 makes them notable exactly
+    when the reference's share reaches ``NOTABLE_DELTA`` (a ratio of 0 is always large)."""
+    if _KIND_LAYER[kind] not in doc.layers or _KIND_LAYER[kind] not in ref.layers:
+        return
+    ds, rs = doc.shares(kind), ref.shares(kind)
+    labels = [lab for lab, r in rs.items() if lab in ds or r >= NOTABLE_DELTA] + [lab for lab in ds if lab not in rs]
+    for v in _label_values(ds, rs, labels):
+        if v[5]:
+            yield v
+
+
+def _label_values(ds: Mapping[str, float], rs: Mapping[str, float], labels):
+    """The values of :func:`_difference_values` for ``labels`` (document and reference shares ``ds``, ``rs``)."""
+    for lab in labels:
         d, r = ds.get(lab, 0.0), rs.get(lab, 0.0)
         if d == 0 and r == 0:
             continue
@@ -385,8 +403,7 @@ def comparison_row(profile: Profile, reference: Profile, weights: Mapping[str, f
     """
     doc, ref = profile, reference
     comps, sim, keys = _score(doc, ref, weights)
-    notable = [(kind, *v) for kind in ("dimension", "frame", "bloc", "actor")
-               for v in _difference_values(doc, ref, kind) if v[5]]
+    notable = [(kind, *v) for kind in ("dimension", "frame", "bloc", "actor") for v in _notable_values(doc, ref, kind)]
     notable.sort(key=lambda v: -abs(v[2] - v[3]))  # stable, as the sort of all differences in compare_profiles
 
     def describe(v) -> str:

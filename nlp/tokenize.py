@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from operator import attrgetter
 
 from .document import Document, Morpheme, Sentence
 from .stage import Stage, batched
@@ -59,6 +60,14 @@ def get_kiwi(num_workers: int | None = None):
     return _KIWI
 
 
+def kiwi_loaded() -> bool:
+    """True once this process has made its Kiwi instance (and with it Kiwi's worker threads).
+
+    A process that has not may fork workers that build their own (``nlp.corpus`` does).
+    """
+    return _KIWI is not None
+
+
 def kiwi_version() -> str:
     """The installed kiwipiepy version."""
     import kiwipiepy
@@ -91,6 +100,13 @@ def tokenize_blocks(texts: Iterable[str], offsets: Iterable[int] | None = None,
         yield out
 
 
+# Kiwi's token attributes read in C, and Morpheme values made without the Python-level __new__ of a NamedTuple
+_FORM_TAG = attrgetter("form", "tag")
+_START_LEN = attrgetter("start", "len")
+_FORM_TAG_START_LEN = attrgetter("form", "tag", "start", "len")
+_new_morpheme = tuple.__new__
+
+
 class Morphemes(Sequence):
     """Kiwi tokens of one sentence, exposed as :class:`Morpheme` values on access.
 
@@ -111,13 +127,18 @@ class Morphemes(Sequence):
         making the :class:`Morpheme` values (both classifier stages get the same tuple)."""
         if self._form_tags is None:
             src = self._tokens if self._cache is None else self._cache
-            self._form_tags = tuple([(t.form, t.tag) for t in src])
+            self._form_tags = tuple(map(_FORM_TAG, src))
         return self._form_tags
 
     def _materialize(self) -> tuple[Morpheme, ...]:
         if self._cache is None:
             b = self._base
-            self._cache = tuple([Morpheme(t.form, t.tag, t.start + b, t.start + t.len + b) for t in self._tokens])
+            if self._form_tags is not None:  # the classifiers read the forms and tags already: reuse them
+                self._cache = tuple([_new_morpheme(Morpheme, (f, t, s + b, s + n + b))
+                                     for (f, t), (s, n) in zip(self._form_tags, map(_START_LEN, self._tokens))])
+            else:
+                self._cache = tuple([_new_morpheme(Morpheme, (f, t, s + b, s + n + b))
+                                     for f, t, s, n in map(_FORM_TAG_START_LEN, self._tokens)])
             self._tokens = None  # Kiwi's token objects are large: keep only the morphemes (100k-line files)
         return self._cache
 

@@ -184,9 +184,10 @@ with open(sys.argv[1], encoding="utf-8") as fh:
         if len(texts) >= int(sys.argv[2]):
             break
 full = Pipeline.default()
-# warm-up outside the timing, as in a worker after its first shard: models, reference profile, and one
-# Parquet encoding (pyarrow imports pandas on its first table, ~0.5 s once per process)
-warm = document_rows(full(document_from_text("미국과 중국.", "w")), 0, (), True)
+# warm-up outside the timing, as in a worker after its first shard: models, reference profile, the
+# classifiers' compiled feature tables (made at the first batch of 200+ sentences, or before the workers
+# are forked) and one Parquet encoding (pyarrow imports pandas on its first table, ~0.5 s once per process)
+warm = document_rows(full(document_from_text(" ".join(["미국과 중국이 경쟁한다."] * 250), "w")), 0, (), True)
 _encode_tables({"documents": [warm[0]], "sentences": warm[1], "mentions": warm[2]}, "parquet")
 profile_support()
 try:  # the collector setting annotate uses while it works on a shard (absent in older code)

@@ -366,3 +366,43 @@ def test_compiled_features_give_the_reference_probabilities(task, monkeypatch):
     assert fast.shape == (len(texts), len(model.labels))
     np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-12)
     assert ((fast >= model.thresholds_) == (ref >= model.thresholds_)).all()
+
+
+def test_coo_proba_float32_weights_give_the_float64_bits():
+    """``coo_proba`` gathers the saved float32 weights and multiplies in float64: the same bits as a float64 copy."""
+    from nlp.classify.sparse import coo_proba
+
+    rng = np.random.default_rng(7)
+    W = rng.normal(size=(50, 4)).astype(np.float32)
+    s = rng.integers(0, 6, 300)
+    f = rng.integers(0, 50, 300)
+    v = rng.random(300)
+    b = rng.normal(size=4).astype(np.float32)
+    as32 = coo_proba(6, (s, f, v), np.ascontiguousarray(W.T), b)
+    as64 = coo_proba(6, (s, f, v), np.ascontiguousarray(W.T, dtype=np.float64), b)
+    assert as32.dtype == np.float64 and np.array_equal(as32, as64)
+    expected = 1 / (1 + np.exp(-(np.stack([np.bincount(s, weights=W[f, j].astype(np.float64) * v, minlength=6)
+                                           for j in range(4)], axis=1) + b)))
+    np.testing.assert_allclose(as32, expected, rtol=0, atol=1e-15)
+
+
+def test_compiled_rows_read_pairs_morphemes_and_lists_alike():
+    """The batch featuriser takes (form, tag) pairs as dictionary keys directly; Morpheme values and
+    [form, tag] lists (JSON) must give the same rows."""
+    from nlp.document import Morpheme
+    from nlp.resources import models_dir
+
+    model = load_model(models_dir() / "dimensions", task="dimensions")
+    compiled = model._compiled()
+    texts = ["미국은 반도체 수출통제를 강화했다.", "중국 정부는 새 규제를 내놓았다."]
+    pairs = [(("미국", "NNP"), ("은", "JX"), ("반도체", "NNG"), ("수출", "NNG"), ("통제", "NNG"), ("를", "JKO"),
+              ("강화", "NNG"), ("하", "XSV"), ("었", "EP"), ("다", "EF"), (".", "SF")),
+             (("중국", "NNP"), ("정부", "NNG"), ("는", "JX"), ("새", "MM"), ("규제", "NNG"), ("를", "JKO"),
+              ("내놓", "VV"), ("았", "EP"), ("다", "EF"), (".", "SF"), ("미등록어", "NNP"))]
+    morphs = [tuple(Morpheme(f, t, k, k + 1) for k, (f, t) in enumerate(ms)) for ms in pairs]
+    lists = [[[f, t] for f, t in ms] for ms in pairs]
+    prev, nxt = [(), pairs[0]], [pairs[1], ()]
+    want = compiled.rows(texts, pairs, prev, nxt)
+    for own in (morphs, lists):
+        got = compiled.rows(texts, own, prev, nxt)
+        assert all(np.array_equal(a, b) for a, b in zip(got, want))

@@ -356,3 +356,13 @@ def test_shard_gc_threshold_is_raised_inside_and_restored_after():
         assert gc.get_threshold() == (700, 10, 10)
     finally:
         gc.set_threshold(*old)
+
+
+def test_workers_are_forked_only_from_a_process_without_kiwi():
+    """Kiwi's threads do not survive a fork: once this process has a Kiwi instance, the local
+    engine spawns its workers instead of forking them."""
+    from nlp.corpus.engines import fork_is_safe
+    from nlp.tokenize import get_kiwi, kiwi_loaded
+
+    get_kiwi()
+    assert kiwi_loaded() and not fork_is_safe()

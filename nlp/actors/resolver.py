@@ -130,8 +130,13 @@ class ActorResolver(ListRules):
         self.max_len = max((len(k) for k in [*self.plain, *self.cond, *self.blockers]), default=1)
         self.first_chars = {k[0] for k in [*self.plain, *self.cond, *self.blockers]}
         self.prefixes = {k[:i] for k in [*self.plain, *self.cond, *self.blockers] for i in range(1, len(k) + 1)}
+        self.single_chars = frozenset(k for k in [*self.plain, *self.cond, *self.blockers] if len(k) == 1)
         # characters a candidate can start with: a name, a compound, 대중/대미, 미
         self.start_chars = frozenset((*self.first_chars, *self.abbreviations, *self.toward_first, "미"))
+        # the same, by the first two characters (the filter in ``candidates``): the first two of a longer
+        # name, or a first character that is a candidate by itself (or the text's last character)
+        self.two_char_starts = frozenset(k for k in self.prefixes if len(k) == 2)
+        self.one_char_starts = frozenset((*self.single_chars, *self.abbreviations, *self.toward_first, "미"))
         # a compound with separators needs one after the first part: 미·중, 한·EU (the part is alphanumeric)
         self._separator_ahead = re.compile(r"[^\W_]{1,12}[" + re.escape(self.separators) + "]")
 
@@ -169,15 +174,23 @@ class ActorResolver(ListRules):
         abbreviations, toward_first = self.abbreviations, self.toward_first
         separators = self.separators
         first_chars, start_chars, prefixes = self.first_chars, self.start_chars, self.prefixes
+        single_chars = self.single_chars
+        two_char_starts, one_char_starts = self.two_char_starts, self.one_char_starts
         for i, m in enumerate(morphs):
             p = m.start
+            # most morphemes start nothing: their first two characters begin no name, and their first
+            # is no one-character name, abbreviation, 대 of 대중/대미 or 미 (nor is the form 미)
+            head = text[p:p + 2]
+            if head not in two_char_starts and head[:1] not in one_char_starts and m.form != "미":
+                continue
             ch = text[p] if p < tlen else ""
             if ch not in start_chars:  # no name, compound or cue starts with this character
                 continue
             word_start = p == 0 or not text[p - 1].isalnum() or text[p - 1] in separators
             if not word_start and not (i and morphs[i - 1].form in name_prefixes):
                 continue
-            if ch in first_chars:
+            # a name can start here only if it has one character or its first two characters are here
+            if ch in first_chars and (ch in single_chars or text[p:p + 2] in prefixes):
                 nominal = m.tag.startswith(_NOMINAL) or m.tag == "NP"
                 e = p + 1
                 while e <= tlen and text[p:e] in prefixes:
@@ -350,6 +363,8 @@ class ActorResolver(ListRules):
                 ) -> tuple[list[tuple[int, int, str, str]], list[tuple[int, int]]]:
         """Like :meth:`resolve_sentence`, also returning the spans of blocker names."""
         cands = [c for c in self.candidates(text, morphs) if not self._reject(text, c, morphs)]
+        if not cands:  # most sentences: nothing to choose, absorb, drop or list
+            return [], []
         for k, c in enumerate(cands):
             end = self._bracket_extend(text, c)
             if end != c.end:

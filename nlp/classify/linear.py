@@ -293,8 +293,14 @@ class LinearClassifier(SentenceClassifier):
             return self._proba(self._cached_rows(items), self.coef_, self.intercept_)
         key = id(self.coef_)
         if getattr(self, "_coef_t_key", None) != key:
-            self._coef_t, self._coef_t_key = np.ascontiguousarray(self.coef_.T, dtype=np.float64), key
+            self._coef_t, self._coef_t_key = np.ascontiguousarray(self.coef_.T), key
         return coo_proba(len(items), self._batch_rows(compiled, items), self._coef_t, self.intercept_)
+
+    def prepare(self) -> None:
+        """Compile the batch feature tables now instead of at the first batch of 200 sentences or
+        more (``nlp.corpus`` does it once before forking its workers)."""
+        self._check_fitted()
+        self._compiled()
 
     def _compiled(self) -> CompiledFeatures | None:
         """The compiled tables of this model's feature space, shared by models with the same space."""

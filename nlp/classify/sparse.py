@@ -42,6 +42,8 @@ class _TokenIds(dict):
         self.skip_tags = skip_tags
 
     def __missing__(self, key):
+        if len(key) != 2:  # a Morpheme (form, tag, start, end): look up its (form, tag), do not remember it
+            return self[key[0], key[1]]
         v = -1 if key[1] in self.skip_tags else 0
         if len(self) < self.n_known + _TOKEN_CACHE_LIMIT:
             self[key] = v
@@ -201,8 +203,13 @@ class CompiledFeatures:
         """Token ids of all sequences, flat, and the start of each sequence."""
         lens = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
         total = int(lens.sum())
-        flat = np.fromiter(map(self._ids.__getitem__, map(_FORM_TAG, chain.from_iterable(seqs))),
-                           dtype=np.int64, count=total)
+        try:
+            # (form, tag) tuples are keys as they are (the classifier stages pass them); Morpheme values
+            # are looked up by their first two items in ``_TokenIds.__missing__``
+            flat = np.fromiter(map(self._ids.__getitem__, chain.from_iterable(seqs)), dtype=np.int64, count=total)
+        except TypeError:  # unhashable morphemes ([form, tag] lists read from JSON): pairs made here
+            flat = np.fromiter(map(self._ids.__getitem__, map(_FORM_TAG, chain.from_iterable(seqs))),
+                               dtype=np.int64, count=total)
         return flat, lens
 
     def _block(self, sent: np.ndarray, feat: np.ndarray, n: int, weight: float):
@@ -274,11 +281,15 @@ class CompiledFeatures:
 def coo_proba(n: int, rows: tuple[np.ndarray, np.ndarray, np.ndarray], WT: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Logistic probabilities ``sigmoid(X @ W + b)`` for COO rows ``(sentence, feature, value)``.
 
-    ``WT`` is the transposed weight matrix, ``(n_labels, n_features)``, C-contiguous float64.
+    ``WT`` is the transposed weight matrix, ``(n_labels, n_features)``, C-contiguous.  The
+    products are taken in float64 whatever its type, so float32 weights (as saved) give the
+    same bits as their float64 copy while the gather reads half the memory.
     """
     s, f, v = rows
     out = np.empty((n, WT.shape[0]))
+    product = np.empty(len(f), dtype=np.float64)
     for j in range(WT.shape[0]):
-        out[:, j] = np.bincount(s, weights=WT[j][f] * v, minlength=n)
+        np.multiply(WT[j].take(f), v, out=product)
+        out[:, j] = np.bincount(s, weights=product, minlength=n)
     out += b
     return 1.0 / (1.0 + np.exp(-out))

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import fields, replace
+from operator import attrgetter
 from pathlib import Path
 
+from ..document import Sentence
 from ..errors import AnalyzerError, ModelError
 from ..resources import models_dir
 from ..stage import Stage, batched
 from . import META_FILES, load_model
 from .base import TASKS, SentenceClassifier
+
+_SENTENCE_FIELDS = tuple(f.name for f in fields(Sentence))
+_SENTENCE_VALUES = attrgetter(*_SENTENCE_FIELDS)  # every field's value, in constructor order
+_SCORES_AT = _SENTENCE_FIELDS.index("scores")
+_EXPLANATIONS_AT = _SENTENCE_FIELDS.index("explanations")
 
 
 class ClassifierStage(Stage):
@@ -56,6 +63,13 @@ class ClassifierStage(Stage):
         """The shipped model from ``models/<task>/`` (ModelError if it is missing)."""
         return cls.from_path(task, Path(path) if path is not None else models_dir() / task, explain=explain)
 
+    def prepare(self) -> None:
+        """Build what the model builds on its first large batch (the linear model's compiled feature
+        tables), so that processes forked afterwards start with it."""
+        prepare = getattr(self.model, "prepare", None)
+        if callable(prepare):
+            prepare()
+
     def model_info(self) -> dict[str, str]:
         """The model's version under the task's name."""
         return {self.task: self.model.version}
@@ -74,13 +88,19 @@ class ClassifierStage(Stage):
         headings = {k for k, (_a, _b, kind) in enumerate(doc.paragraphs) if kind == "heading"}
         sents = []
         rows = proba.tolist() if hasattr(proba, "tolist") else [list(map(float, p)) for p in proba]
+        # each sentence is rebuilt from its field values with the task's labels and the scores replaced:
+        # dataclasses.replace reads the field list and goes through keyword arguments every time (3-4 us
+        # a sentence, twice per sentence with two classifier stages)
+        task_at, fours = _SENTENCE_FIELDS.index(self.task), (4,) * len(labels)
         for s, item, p in zip(doc.sentences, items, rows):
             chosen = () if s.paragraph in headings else tuple(lab for lab, pj, tj in zip(labels, p, thr) if pj >= tj)
-            kw = {self.task: chosen, "scores": {**s.scores, **dict(zip(labels, [round(pj, 4) for pj in p]))}}
+            values = list(_SENTENCE_VALUES(s))
+            values[task_at] = chosen
+            values[_SCORES_AT] = {**s.scores, **dict(zip(labels, map(round, p, fours)))}
             if self.explain and chosen:
                 why = {lab: tuple(self.model.explain(item, lab, self.explain_k)) for lab in chosen}
-                kw["explanations"] = {**s.explanations, **why}
-            sents.append(replace(s, **kw))
+                values[_EXPLANATIONS_AT] = {**s.explanations, **why}
+            sents.append(Sentence(*values) if type(s) is Sentence else replace(s, **dict(zip(_SENTENCE_FIELDS, values))))
         return replace(doc, sentences=tuple(sents))
 
     def pipe(self, docs: Iterable) -> Iterator:

@@ -18,6 +18,24 @@ from pathlib import Path
 from ..errors import OutputError, os_error_line
 
 LOCK_FILE = ".kdiscourse.lock"
+_HELD: set[int] = set()  # descriptors of the locks this process holds
+
+
+def _close_inherited_locks() -> None:
+    """In a forked child (the local engine's workers): close the descriptors of the parent's locks.
+
+    ``flock`` belongs to the open file, which a forked child shares; if the workers kept their
+    copies, a parent killed with ``kill -9`` would leave the folder locked until they exit.
+    """
+    for fd in list(_HELD):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_close_inherited_locks)
 
 
 def lock_holder(out_dir: str | Path) -> str:
@@ -58,6 +76,7 @@ def folder_lock(out_dir: str | Path) -> Iterator[Path]:
         if same:
             break
         os.close(fd)  # the previous holder removed this file after we opened it: take the new one
+    _HELD.add(fd)
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
@@ -67,4 +86,5 @@ def folder_lock(out_dir: str | Path) -> Iterator[Path]:
             path.unlink()
         except OSError:
             pass
+        _HELD.discard(fd)
         os.close(fd)  # releases the lock

@@ -17,7 +17,7 @@ from ..errors import UsageError
 from ..inputs import MAX_INPUT_BYTES
 from ..pipeline import Pipeline
 from .common import DEFAULT_SHARD_BYTES, FORMATS, MANIFEST, MANIFEST_VERSION, TABLES, IntegrityError
-from .engines import _make_engine
+from .engines import _make_engine, fork_is_safe
 from .lock import LOCK_FILE, folder_lock
 from .readers import CorpusInput, Record
 from .shards import ShardTask, auto_shard_size, iter_shards
@@ -34,7 +34,7 @@ from .store import (
     verify_output,
 )
 from .tables import profile_support
-from .worker import RunConfig, adopt_pipeline
+from .worker import RunConfig, adopt_pipeline, prepare_for_fork
 
 
 @dataclass
@@ -109,6 +109,8 @@ def annotate_corpus(source: CorpusInput, out_dir: str | Path, *, engine: str = "
                            kiwi_threads=kiwi_threads)
     if engine == "local" and workers == 1:
         pipeline = adopt_pipeline(run_config, pipeline)
+    elif engine == "local" and fork_is_safe():
+        prepare_for_fork(run_config, pipeline)  # the workers are forked with the models loaded
     config = run_config
     model_info: dict[str, str] = {}
     for st in pipeline.stages:

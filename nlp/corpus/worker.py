@@ -100,6 +100,22 @@ def worker_pipeline(config: RunConfig) -> Pipeline:
     return pipe
 
 
+def prepare_for_fork(config: RunConfig, pipeline: Pipeline) -> None:
+    """Make ``pipeline`` this process's pipeline for ``config`` and do now, once, what each forked
+    worker would otherwise do on its first shard: the stages' own preparation (the classifiers'
+    compiled feature tables) and, for Parquet output, importing pyarrow and pandas.  Kiwi is not
+    touched: every worker loads its own (see :func:`nlp.corpus.engines.fork_is_safe`).
+    """
+    adopt_pipeline(config, pipeline)
+    for stage in pipeline.stages:
+        prepare = getattr(stage, "prepare", None)
+        if callable(prepare):
+            prepare()
+    if config.out_format == "parquet":
+        import pandas  # noqa: F401 - pyarrow imports it on the first table it writes (~0.5 s)
+        import pyarrow.parquet  # noqa: F401
+
+
 def _document_from_record(rec: Record, max_bytes: int) -> Document:
     if rec.error is not None or rec.data is None:
         return Document(id=rec.id, source=Source(rec.name, None), metadata=dict(rec.metadata), status="error",
