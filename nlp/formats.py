@@ -259,12 +259,13 @@ def read_gold_tsv(path: str | Path) -> list[dict]:
 
 # --------------------------------------------------------------------------- model folders
 
-def save_npz_atomic(path: str | Path, **arrays: Any) -> None:
-    """``np.savez_compressed`` through a temp file and a rename."""
+def save_npz_atomic(path: str | Path, *, compressed: bool = True, **arrays: Any) -> None:
+    """``np.savez_compressed`` (``np.savez`` when not ``compressed``: larger, but read without
+    inflating, which is most of a model's load time) through a temp file and a rename."""
     import numpy as np
 
     with atomic_open(path, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
+        (np.savez_compressed if compressed else np.savez)(fh, **arrays)
 
 
 def load_npz(path: str | Path) -> dict:
