@@ -179,3 +179,14 @@ def test_shared_index_checks_the_digest():
         shared_index(blob, "0" * 64, True, "x/features.txt")
     ix = shared_index(blob, features_digest(FEATURES), True)
     assert shared_index(bytes(blob), features_digest(FEATURES), True) is ix
+
+
+def test_a_loaded_model_copies_and_pickles(tmp_path):
+    import copy
+    import pickle
+
+    _linear(FEATURES).save(tmp_path / "m")
+    model = load_model(tmp_path / "m")
+    for other in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert other._index.tolist() == FEATURES and other._index.get("c:미국") == FEATURES.index("c:미국")
+        assert np.array_equal(other.predict_proba(_items()), model.predict_proba(_items()))

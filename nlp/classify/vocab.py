@@ -87,6 +87,16 @@ class FeatureIndex:
         self.digest = digest or hashlib.sha256(self._blob).hexdigest()
         return self
 
+    def __getstate__(self) -> dict:
+        # copies and pickles (a model sent to a worker, deepcopy) leave the lock behind
+        return {k: getattr(self, k) for k in ("_blob", "_ends", "_sorted", "_list", "_dict", "_lookups", "n",
+                                               "digest")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__()
+        for k, v in state.items():
+            setattr(self, k, v)
+
     def same_lines(self, blob: bytes) -> bool:
         """Whether ``blob`` is exactly the feature file this index was built from."""
         return self._ends is not None and self._blob == blob
