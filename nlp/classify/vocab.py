@@ -7,7 +7,10 @@ hundred features.  :class:`FeatureIndex` therefore keeps the feature file's byte
 feature per line, written by :func:`nlp.formats.write_feature_file`) and answers
 :meth:`FeatureIndex.get` by binary search over the lines when the file is sorted; after
 :data:`DICT_AFTER` lookups it builds the dict once, as before, and uses it from then on.
-Models with the same feature file share one index (:func:`shared_index`).
+Models with the same feature file share one index (:func:`shared_index`).  The order is the
+writer's claim (``features_sorted`` in ``model.json``, which :func:`nlp.formats.write_feature_file`
+checks when it saves); the sha256 covers the file's bytes, not that claim, so a hand-edited model
+that calls an unsorted file sorted would miss features.
 """
 
 from __future__ import annotations
