@@ -2,7 +2,7 @@
 
 - team gold JSONL (``corpus/team/FORMAT.md``): one document per line;
 - gold TSV (``corpus/essay/sentences.tsv`` and ``mentions.tsv``);
-- model folders (``model.json`` + ``weights.npz``);
+- model folders (``model.json`` + ``weights.npz``, and a linear model's ``features.txt``);
 - hashes: the sentence hash of gold files, file and training-data hashes.
 
 Every reader fails with one line that names the file, the line and the field.
@@ -27,6 +27,7 @@ from .errors import InputError, ModelError
 from .labels import dimension_ids, frame_ids
 
 MODEL_FILE = "model.json"
+FEATURES_FILE = "features.txt"
 _SPLIT_LABELS = re.compile(r"[\s,;|]+")
 _NO_LABEL = frozenset({"-", "none", "—", "_"})
 
@@ -258,12 +259,13 @@ def read_gold_tsv(path: str | Path) -> list[dict]:
 
 # --------------------------------------------------------------------------- model folders
 
-def save_npz_atomic(path: str | Path, **arrays: Any) -> None:
-    """``np.savez_compressed`` through a temp file and a rename."""
+def save_npz_atomic(path: str | Path, *, compressed: bool = True, **arrays: Any) -> None:
+    """``np.savez_compressed`` (``np.savez`` when not ``compressed``: larger, but read without
+    inflating, which is most of a model's load time) through a temp file and a rename."""
     import numpy as np
 
     with atomic_open(path, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
+        (np.savez_compressed if compressed else np.savez)(fh, **arrays)
 
 
 def load_npz(path: str | Path) -> dict:
@@ -296,6 +298,55 @@ def model_file_path(folder: str | Path, name: str) -> Path:
     return target
 
 
+def feature_file_bytes(features: Sequence[str]) -> bytes | None:
+    """A feature list as a feature file holds it: UTF-8, each feature followed by ``\\n``; None when a
+    feature cannot be one line (it holds a newline, or a character UTF-8 cannot encode).
+
+    >>> feature_file_bytes(["c:미국", "m:AI/SL"]).decode()
+    'c:미국\\nm:AI/SL\\n'
+    >>> feature_file_bytes(["m:a\\nb/SL"]) is None
+    True
+    """
+    if any("\n" in f for f in features):
+        return None
+    try:
+        return "".join(f + "\n" for f in features).encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
+def write_feature_file(folder: str | Path, features: Sequence[str]) -> dict | None:
+    """Write ``features.txt`` into a model folder atomically; returns the fields that ``model.json``
+    records about it (file name, sha256, count, whether strictly sorted), or None when the features
+    cannot be written as lines (the model file then holds them inline)."""
+    data = feature_file_bytes(features)
+    if data is None:
+        return None
+    from .atomic import write_bytes_atomic
+
+    write_bytes_atomic(Path(folder) / FEATURES_FILE, data)
+    return {"features_file": FEATURES_FILE, "features_sha256": hashlib.sha256(data).hexdigest(),
+            "features_count": len(features), "features_sorted": all(a < b for a, b in zip(features, features[1:]))}
+
+
+def read_feature_file(folder: str | Path, meta: dict) -> bytes:
+    """The bytes of the feature file that ``model.json`` (``meta``) names, confined to the model folder;
+    a missing or unreadable file, or fields of the wrong type, is one :class:`ModelError` line.
+    The caller checks the bytes against ``meta["features_sha256"]``."""
+    where = Path(folder) / MODEL_FILE
+    if not isinstance(meta.get("features_sha256"), str) or not isinstance(meta.get("features_count"), int) \
+            or not isinstance(meta.get("features_sorted", False), bool):
+        raise ModelError(f"{where}: 'features_sha256' (string), 'features_count' (integer) and "
+                         "'features_sorted' (true/false) must come with 'features_file'")
+    path = model_file_path(folder, meta["features_file"])
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"{path}: feature file missing (named by {where})") from None
+    except OSError as exc:
+        raise ModelError(f"{path}: not a readable feature file ({exc.strerror or exc})") from None
+
+
 def read_model_json(path: str | Path, backend: str | None = None, task: str | None = None,
                     labels: Sequence[str] | None = None) -> dict:
     """Read ``<dir>/model.json``: backend, task, labels and thresholds checked; one-line ModelError otherwise."""
@@ -323,8 +374,8 @@ def read_model_json(path: str | Path, backend: str | None = None, task: str | No
 
 
 __all__ = [
-    "MODEL_FILE", "TeamRecord", "compact_sha", "dumps", "file_sha256", "files_sha256", "load_npz", "loads_strict",
-    "model_file_path",
+    "FEATURES_FILE", "MODEL_FILE", "TeamRecord", "compact_sha", "dumps", "feature_file_bytes", "file_sha256",
+    "files_sha256", "load_npz", "loads_strict", "model_file_path", "read_feature_file", "write_feature_file",
     "parse_labels", "read_gold_tsv", "read_json_file", "read_model_json", "read_team_jsonl", "read_tsv_rows",
     "save_npz_atomic", "sentence_sha", "team_files", "validate_team_document", "write_json_atomic",
 ]

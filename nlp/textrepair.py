@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import html
 import re
-import statistics
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -351,6 +350,8 @@ def _is_wrapped(lines: list[tuple[int, str]]) -> tuple[bool, float]:
     body = [ln for _, ln in lines if ln.strip()]
     if len(body) < 6:
         return False, 0.0
+    import statistics  # with fractions and decimal, ~4 ms of a cold start that a short text never needs
+
     lengths = [len(ln.strip()) for ln in body]
     width = statistics.median(lengths)
     if width < 20:

