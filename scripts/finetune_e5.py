@@ -103,6 +103,9 @@ def main(argv=None) -> int:
                     help="use this seeded fraction of the training documents (whole documents; CPU budget)")
     ap.add_argument("--freeze-layers", type=int, default=0,
                     help="freeze this many lower blocks, the embeddings first (the backend's freeze_layers)")
+    ap.add_argument("--pos-weight", choices=["none", "balanced"], default="none",
+                    help="the backend's pos_weight: 'balanced' weighs each label's positives by negatives/positives "
+                         "(rare frames otherwise collapse to low probabilities)")
     ap.add_argument("--time-steps", type=int, default=0,
                     help="only time this many training steps per setting of --time-settings and write them to --out")
     ap.add_argument("--time-settings", default="96:pad:0,96:trim:0,128:pad:0,128:trim:0",
@@ -181,7 +184,8 @@ def main(argv=None) -> int:
     for task in args.tasks.split(","):
         clf = make_classifier("linear", task) if args.baseline else TransformerClassifier(
             args.checkpoint, task=task, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-            max_length=args.max_length, patience=1, freeze_layers=args.freeze_layers)
+            max_length=args.max_length, patience=1, freeze_layers=args.freeze_layers,
+            pos_weight=None if args.pos_weight == "none" else args.pos_weight)
         load_before = os.getloadavg()[0]
         t0 = time.time()
         clf.fit(list(train.items), train.Y[task])
@@ -190,6 +194,7 @@ def main(argv=None) -> int:
         results[f"{task}/{args.name}"] = {
             "train_sentences": len(train), "train_documents": len(set(train.doc_ids)),
             "train_fraction": args.train_fraction, "fit_seconds": round(fit_s, 1), "threads": args.threads,
+            "pos_weight": args.pos_weight,
             "thresholds": np.asarray(clf.thresholds_).round(2).tolist(),
             "fit_load_avg_1min_start_end": [load_before, os.getloadavg()[0]]}
         if not args.baseline:

@@ -240,3 +240,25 @@ def test_evaluate_puts_transformer_next_to_linear_and_rules(tiny_model_dir, tmp_
     for backend in ("rules", "linear", "transformer"):
         assert f'"{backend}"' in text
     assert '"macro"' in text
+
+
+def test_balanced_pos_weight_lifts_a_rare_label(tiny_model_dir, corpus_items):
+    """With one rare label (diplomacy_arms kept on one sentence in ten positives), "balanced" weighs
+    its positives up: after the same training its mean probability on those positives is higher."""
+    items, Y = corpus_items
+    Y = Y.copy()
+    rare = np.flatnonzero(Y[:, 2])
+    Y[rare[rare % 10 != 0], 2] = 0  # keep about a tenth of diplomacy_arms' positives
+    assert 1 <= Y[:, 2].sum() <= 0.05 * len(Y)
+
+    def mean_positive_proba(pos_weight):
+        clf = TransformerClassifier(str(tiny_model_dir), task="dimensions", epochs=1, lr=1e-3, batch_size=32,
+                                    max_length=64, seed=7, pos_weight=pos_weight).fit(items, Y)
+        return clf, float(clf.predict_proba([items[i] for i in np.flatnonzero(Y[:, 2])])[:, 2].mean())
+
+    plain_clf, plain = mean_positive_proba(None)
+    balanced_clf, balanced = mean_positive_proba("balanced")
+    assert balanced > plain + 0.05, (plain, balanced)
+    assert balanced_clf._params()["pos_weight"] == "balanced" and plain_clf._params()["pos_weight"] is None
+    with pytest.raises(UsageError, match="pos_weight"):
+        TransformerClassifier(str(tiny_model_dir), task="dimensions", pos_weight="auto").fit(items[:40], Y[:40])

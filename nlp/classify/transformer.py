@@ -46,6 +46,7 @@ META_FILE = "kdiscourse_meta.json"
 LOG_EVERY_STEPS = 25
 MAX_BATCH_SIZE = 256
 MAX_LENGTH_LIMIT = 512
+MAX_POS_WEIGHT = 30.0  # cap of the "balanced" positive weight: a label with 1 positive in 1,000 would get 999
 VALIDATION_FRACTION = 0.15
 THRESHOLD_GRID = np.round(np.arange(0.1, 0.901, 0.05), 2)
 INPUT_FORMATS = ("text", "morphemes")
@@ -156,6 +157,11 @@ class TransformerClassifier(SentenceClassifier):
         AdamW update of a large vocabulary's embedding matrix and shortens the backward pass.
     input_format : ``"text"`` (raw sentence) or ``"morphemes"`` (Kiwi forms joined by spaces,
         for tokenizers trained on morphemes such as ``scripts/build_tiny_model.py``'s).
+    pos_weight : ``None`` (default: plain binary cross-entropy) or ``"balanced"``: each label's
+        positive examples weigh ``negatives / positives`` of the training part (capped at
+        ``MAX_POS_WEIGHT``), as the linear backend's ``class_weight="balanced"`` does. Without it a
+        rare label (a frame in 3% of sentences) can end with every probability below any useful
+        threshold.
 
     Fitted attributes: ``model_``, ``tokenizer_``, ``thresholds_`` (n_labels,), ``truncated_`` (int),
     ``history_`` (per-epoch losses), ``metadata_``.
@@ -166,7 +172,7 @@ class TransformerClassifier(SentenceClassifier):
     def __init__(self, model_name_or_path: str = "klue/roberta-base", task: str = "dimensions", epochs: int = 3,
                  lr: float = 5e-5, batch_size: int = 16, max_length: int = 128, device: str = "cpu",
                  seed: int = 13, patience: int = 1, input_format: str = "text", weight_decay: float = 0.01,
-                 freeze_layers: int = 0):
+                 freeze_layers: int = 0, pos_weight: str | None = None):
         self.model_name_or_path = model_name_or_path
         self.task = task
         self.epochs = epochs
@@ -179,6 +185,7 @@ class TransformerClassifier(SentenceClassifier):
         self.input_format = input_format
         self.weight_decay = weight_decay
         self.freeze_layers = freeze_layers
+        self.pos_weight = pos_weight
 
     # ------------------------------------------------------------------ validation helpers
 
@@ -186,7 +193,8 @@ class TransformerClassifier(SentenceClassifier):
         return {"model_name_or_path": str(self.model_name_or_path), "epochs": self.epochs, "lr": self.lr,
                 "batch_size": self.batch_size, "max_length": self.max_length, "device": self.device,
                 "seed": self.seed, "patience": self.patience, "input_format": self.input_format,
-                "weight_decay": self.weight_decay, "freeze_layers": self.freeze_layers}
+                "weight_decay": self.weight_decay, "freeze_layers": self.freeze_layers,
+                "pos_weight": self.pos_weight}
 
     def _check_params(self) -> None:
         if self.task not in TASKS:
@@ -201,6 +209,8 @@ class TransformerClassifier(SentenceClassifier):
             raise UsageError(f"input_format {self.input_format!r}; allowed: {', '.join(INPUT_FORMATS)}")
         if not isinstance(self.freeze_layers, int) or self.freeze_layers < 0:
             raise UsageError(f"freeze_layers {self.freeze_layers!r} must be an integer >= 0")
+        if self.pos_weight not in (None, "balanced"):
+            raise UsageError(f"pos_weight {self.pos_weight!r}; allowed: balanced (or none)")
         if self.device not in ("cpu", "cuda", "auto"):
             raise UsageError(f"device {self.device!r}; allowed: cpu, cuda, auto")
 
@@ -294,6 +304,16 @@ class TransformerClassifier(SentenceClassifier):
         optim = torch.optim.AdamW([q for q in model.parameters() if q.requires_grad], lr=self.lr,
                                   weight_decay=self.weight_decay)
         gen = torch.Generator().manual_seed(self.seed)
+        pos_weight = None
+        if self.pos_weight == "balanced":
+            pos = Y[tr].sum(0).astype(float)
+            ratio = np.where(pos > 0, (len(tr) - pos) / np.maximum(pos, 1.0), 1.0)
+            pos_weight = torch.tensor(np.clip(ratio, 1.0, MAX_POS_WEIGHT), dtype=torch.float32, device=device)
+
+        def loss_of(out, y):
+            if pos_weight is None:
+                return out.loss
+            return torch.nn.functional.binary_cross_entropy_with_logits(out.logits, y, pos_weight=pos_weight)
 
         def batches(idx, shuffle):
             idx = torch.as_tensor(idx, dtype=torch.long)
@@ -309,7 +329,7 @@ class TransformerClassifier(SentenceClassifier):
             with torch.no_grad():
                 for x, y in batches(va, False):
                     out = model(**x, labels=y)
-                    losses.append(float(out.loss) * len(y))
+                    losses.append(float(loss_of(out, y)) * len(y))
                     probs.append(torch.sigmoid(out.logits).cpu().numpy())
             return sum(losses) / max(len(va), 1), np.concatenate(probs) if probs else np.zeros((0, Y.shape[1]))
 
@@ -326,10 +346,11 @@ class TransformerClassifier(SentenceClassifier):
                              step, n_steps, time.perf_counter() - t_start, total / ((step - 1) * self.batch_size))
                 optim.zero_grad()
                 out = model(**x, labels=y)
-                out.loss.backward()
+                loss = loss_of(out, y)
+                loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optim.step()
-                total += float(out.loss.detach()) * len(y)
+                total += float(loss.detach()) * len(y)
             row = {"epoch": epoch + 1, "train_loss": total / max(len(tr), 1)}
             if len(va):
                 row["val_loss"], proba = val_loss_and_proba()
