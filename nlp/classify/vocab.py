@@ -31,11 +31,14 @@ def features_digest(features: Sequence[str]) -> str:
     >>> features_digest(["c:미국", "m:AI/SL"]) == hashlib.sha256("c:미국\\nm:AI/SL\\n".encode()).hexdigest()
     True
     """
-    if any("\n" in f for f in features):  # cannot be a feature file: hash an unambiguous form instead
+    from ..formats import feature_file_bytes
+
+    data = feature_file_bytes(features)
+    if data is None:  # cannot be a feature file (a newline, a lone surrogate): hash an unambiguous form instead
         import json
 
-        return hashlib.sha256(("json:" + json.dumps(list(features))).encode("utf-8", "surrogatepass")).hexdigest()
-    return hashlib.sha256("".join(f + "\n" for f in features).encode("utf-8", "surrogatepass")).hexdigest()
+        data = ("json:" + json.dumps(list(features))).encode("ascii")
+    return hashlib.sha256(data).hexdigest()
 
 
 class FeatureIndex:
