@@ -170,6 +170,57 @@ def test_linear_context_features_change_scores(small):
     assert np.allclose(off.predict_proba([plain]), off.predict_proba([ctx]))
 
 
+def test_linear_document_features_change_scores(small, monkeypatch):
+    """With doc_context on, a sentence's scores depend on its document's other sentences and its lead."""
+    from nlp.classify.data import _tokenize_texts
+
+    # neighbour context off: only the document blocks can carry the other sentences into the score
+    clf = backend_class("linear")("frames", cv=0, min_df=1, context=False, doc_context=True).fit(
+        list(small.items), small.Y["frames"])
+    assert clf.doc_context and any(f.startswith("doc:") for f in clf.features_)
+    assert any(f.startswith("lead:") for f in clf.features_)
+    target = "정부는 내년 예산안을 이번 주에 발표할 예정이다."
+    arms = ["미국과 중국이 AI 무기 개발 경쟁에 나섰다.", "국방부는 자율살상무기 배치를 검토한다.", target]
+    farm = ["올해 쌀 수확량이 작년보다 늘었다.", "농민들은 가격 하락을 걱정한다.", target]
+    p_arms = clf.predict_proba(items_from_sentences(arms, _tokenize_texts(arms)))[2]
+    p_farm = clf.predict_proba(items_from_sentences(farm, _tokenize_texts(farm)))[2]
+    assert np.abs(p_arms - p_farm).max() > 1e-3  # same sentence, other document: other scores
+    # the once-per-document score equals the reference rows with the document blocks merged in
+    items = items_from_sentences(arms, _tokenize_texts(arms))
+    ref = clf._proba(clf._rows(clf._with_doc_blocks(items, clf._analyze(items)), clf.vocabulary_, clf.idf_),
+                     clf.coef_, clf.intercept_)
+    np.testing.assert_allclose(clf.predict_proba(items), ref, rtol=0, atol=1e-12)
+    from nlp.classify import linear  # the compiled batch path adds the same document score
+
+    monkeypatch.setattr(linear, "_COMPILE_MIN_ITEMS", 0)
+    monkeypatch.setattr(linear, "_BATCH_CACHE", type(linear._BATCH_CACHE)())
+    assert clf._compiled() is not None
+    np.testing.assert_allclose(clf.predict_proba(items), ref, rtol=0, atol=1e-12)
+    off = backend_class("linear")("frames", cv=0, min_df=1, context=False, doc_context=False).fit(
+        list(small.items), small.Y["frames"])
+    assert not any(f.startswith(("doc:", "lead:")) for f in off.features_)
+    p_arms = off.predict_proba(items_from_sentences(arms, _tokenize_texts(arms)))[2]
+    p_farm = off.predict_proba(items_from_sentences(farm, _tokenize_texts(farm)))[2]
+    np.testing.assert_allclose(p_arms, p_farm, rtol=0, atol=1e-12)
+
+
+def test_linear_model_saved_without_doc_context_loads_with_it_off(fitted, tmp_path):
+    """model.json of models trained before document features existed has no doc_context: it loads off."""
+    model = backend_class("linear")("dimensions", cv=0, min_df=1, doc_context=False)
+    src = fitted["linear", "dimensions"]
+    model.coef_, model.intercept_, model.idf_, model.thresholds_ = src.coef_, src.intercept_, src.idf_, src.thresholds_
+    model._index = src._index
+    model.save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "model.json").read_text("utf-8"))
+    for key in ("doc_context", "doc_weight", "lead_weight"):
+        del meta["params"][key]
+    (tmp_path / "m" / "model.json").write_text(json.dumps(meta), "utf-8")
+    loaded = load_model(tmp_path / "m", task="dimensions")
+    assert loaded.doc_context is False
+    item = SentenceItem("미국은 반도체 수출통제를 강화했다.")
+    np.testing.assert_allclose(loaded.predict_proba([item]), model.predict_proba([item]), rtol=0, atol=0)
+
+
 def test_tune_thresholds_picks_best_f1():
     Y = np.array([[1, 0], [1, 0], [0, 1], [0, 0]])
     P = np.array([[0.8, 0.1], [0.4, 0.2], [0.3, 0.9], [0.1, 0.3]])
@@ -361,8 +412,8 @@ def test_compiled_features_give_the_reference_probabilities(task, monkeypatch):
     monkeypatch.setattr(linear, "_BATCH_CACHE", type(linear._BATCH_CACHE)())
     fast = model.predict_proba(items)
     assert model._compiled() is not None
-    ref = model._proba(model._rows(model._analyze(items), model.vocabulary_, model.idf_), model.coef_,
-                       model.intercept_)
+    ref = model._proba(model._rows(model._with_doc_blocks(items, model._analyze(items)), model.vocabulary_,
+                                   model.idf_), model.coef_, model.intercept_)
     assert fast.shape == (len(texts), len(model.labels))
     np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-12)
     assert ((fast >= model.thresholds_) == (ref >= model.thresholds_)).all()

@@ -108,18 +108,21 @@ def items_from_sentences(texts: Sequence[str], morphemes: Sequence[Sequence[tupl
     """Items for the sentences of one document, in order, each with its neighbours as context.
 
     ``extra`` carries the neighbours' morphemes (``prev_morphemes`` / ``next_morphemes``)
-    when ``morphemes`` is given.
+    and the whole document's (``doc_morphemes``: one tuple per sentence, the same object for
+    every item of the document) when ``morphemes`` is given.
 
     >>> [(it.prev_text, it.next_text) for it in items_from_sentences(["가.", "나.", "다."])][1]
     ('가.', '다.')
     """
     n = len(texts)
     ms = [tuple(m) for m in morphemes] if morphemes is not None else [()] * n
+    doc = tuple(ms)  # one object shared by the document's items: document-context features are made once
     out = []
     for i, t in enumerate(texts):
         extra = {}
         if morphemes is not None:
-            extra = {"prev_morphemes": ms[i - 1] if i > 0 else (), "next_morphemes": ms[i + 1] if i + 1 < n else ()}
+            extra = {"prev_morphemes": ms[i - 1] if i > 0 else (), "next_morphemes": ms[i + 1] if i + 1 < n else (),
+                     "doc_morphemes": doc}
         out.append(SentenceItem(t, ms[i], texts[i - 1] if i > 0 else "", texts[i + 1] if i + 1 < n else "",
                                 doc_id, extra))
     return out

@@ -7,7 +7,13 @@ Features (all binary term presence x idf, each block L2-normalised, then scaled)
 - ``c:`` character 2-4-grams inside word boundaries (like scikit-learn's
   ``char_wb``) of the lower-cased sentence;
 - with ``context=True``: ``prev:`` / ``next:`` content-morpheme unigrams of the
-  previous / next sentence of the same document, block scaled by ``context_weight``.
+  previous / next sentence of the same document, block scaled by ``context_weight``;
+- with ``doc_context=True`` (off by default): ``doc:`` content-morpheme unigrams of the whole document
+  (scaled by ``doc_weight``) and ``lead:`` those of its first sentence, the headline or
+  lead (scaled by ``lead_weight``).  Real articles often state their lens once, in the
+  lead or a few sentences away, and leave the other sentences to carry it.  Both
+  blocks are the same for every sentence of a document, so at prediction their
+  contribution to each label's score is computed once per document and added.
 
 Training uses scikit-learn (``LogisticRegression``, liblinear, balanced class
 weights), imported inside :meth:`LinearClassifier.fit` only.  Prediction is plain
@@ -55,7 +61,7 @@ from .vocab import FeatureIndex, shared_index, shared_index_from_list
 SKIP_TAGS = frozenset({"SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "SB", "W_URL", "W_EMAIL", "W_HASHTAG",
                        "W_MENTION", "W_SERIAL", "W_EMOJI"})
 CONTENT_PREFIXES = ("NNG", "NNP", "SL", "SH", "VV", "VA", "XR", "NR")
-BLOCKS = ("m", "c", "ctx")
+BLOCKS = ("m", "c", "ctx", "doc", "lead")
 _FEATURE_CACHE: OrderedDict = OrderedDict()
 _ROW_CACHE: OrderedDict = OrderedDict()
 _FEATURE_CACHE_SIZE = 8192
@@ -104,6 +110,18 @@ def _context_features(prefix: str, morphs: Sequence[tuple[str, str]]) -> list[st
     return [f"{prefix}:{f}/{t}" for f, t in morphs if t.startswith(CONTENT_PREFIXES)]
 
 
+def _doc_features(doc: Sequence[Sequence]) -> dict[str, list[str]]:
+    """The ``doc:`` and ``lead:`` blocks of a document given as one morpheme sequence per sentence.
+
+    >>> _doc_features(((("미국", "NNP"), ("은", "JX")), (("칩", "NNG"), ("미국", "NNP"))))
+    {'doc': ['doc:미국/NNP', 'doc:칩/NNG'], 'lead': ['lead:미국/NNP']}
+    """
+    content = CONTENT_PREFIXES
+    lead = doc[0] if len(doc) else ()
+    return {"doc": sorted({f"doc:{m[0]}/{m[1]}" for ms in doc for m in ms if m[1].startswith(content)}),
+            "lead": sorted({f"lead:{m[0]}/{m[1]}" for m in lead if m[1].startswith(content)})}
+
+
 def _pretty(feature: str) -> str:
     kind, _, rest = feature.partition(":")
     if kind == "c":
@@ -122,6 +140,10 @@ class LinearClassifier(SentenceClassifier):
     C : inverse L2 regularisation strength of each logistic regression
     context : add features from the previous/next sentence of the same document
     context_weight : scale of the context block relative to the sentence's own blocks
+    doc_context : add features of the whole document and of its first sentence (``doc:`` / ``lead:``);
+        off by default (docs/classifiers.md: it helps news-length documents and hurts long ones);
+        models saved before this option existed load with it off
+    doc_weight, lead_weight : scales of those two blocks
     char_ngrams : (min_n, max_n) of the character n-grams
     min_df : minimum number of training sentences a feature must occur in
     cv : folds used to tune thresholds on out-of-fold probabilities (training data only)
@@ -132,7 +154,8 @@ class LinearClassifier(SentenceClassifier):
 
     def __init__(self, task: str = "dimensions", C: float = 4.0, context: bool = True, context_weight: float = 0.6,
                  char_ngrams: tuple[int, int] = (2, 4), min_df: int = 2, cv: int = 5, seed: int = 20240611,
-                 char_weight: float = 1.0) -> None:
+                 char_weight: float = 1.0, doc_context: bool = False, doc_weight: float = 0.3,
+                 lead_weight: float = 0.4) -> None:
         self.task = task
         self.C = C
         self.context = context
@@ -142,6 +165,9 @@ class LinearClassifier(SentenceClassifier):
         self.cv = cv
         self.seed = seed
         self.char_weight = char_weight
+        self.doc_context = doc_context
+        self.doc_weight = doc_weight
+        self.lead_weight = lead_weight
 
     # ------------------------------------------------------------------ features
 
@@ -172,8 +198,50 @@ class LinearClassifier(SentenceClassifier):
                     _FEATURE_CACHE.popitem(last=False)
         return out
 
+    def _doc_blocks(self, items: Sequence[SentenceItem]) -> list[dict[str, list[str]]]:
+        """Per item, its document's ``doc`` / ``lead`` feature blocks; the same dict object for all items
+        of one document (``extra["doc_morphemes"]``, set by the data loaders and the pipeline stage).
+        An item without it is a one-sentence document of its own."""
+        memo: dict[int, tuple] = {}
+        alone = [i for i, it in enumerate(items) if it.extra.get("doc_morphemes") is None]
+        own = dict(zip(alone, item_morphemes([items[i] for i in alone]))) if alone else {}
+        out = []
+        for i, it in enumerate(items):
+            doc = it.extra.get("doc_morphemes")
+            if doc is None:
+                out.append(_doc_features((own[i],)))
+                continue
+            hit = memo.get(id(doc))
+            if hit is None:  # the document is kept in the memo, so its id stays unique during the call
+                hit = memo[id(doc)] = (doc, _doc_features(doc))
+            out.append(hit[1])
+        return out
+
+    def _with_doc_blocks(self, items: Sequence[SentenceItem], analyzed: list[dict[str, list[str]]],
+                         ) -> list[dict[str, list[str]]]:
+        """``analyzed`` with the document blocks added (new dicts: the analyzed ones are cached)."""
+        if not self.doc_context:
+            return analyzed
+        return [{**a, **d} for a, d in zip(analyzed, self._doc_blocks(items))]
+
+    def _doc_offset(self, items: Sequence[SentenceItem]) -> np.ndarray | None:
+        """Each item's score contribution from its document blocks, shape (n_items, n_labels); computed
+        once per document.  None without ``doc_context``."""
+        if not self.doc_context:
+            return None
+        out = np.empty((len(items), len(self.labels)))
+        memo: dict[int, np.ndarray] = {}
+        for i, blocks in enumerate(self._doc_blocks(items)):
+            z = memo.get(id(blocks))
+            if z is None:
+                ((idx, val),) = self._rows([blocks], self._index, self.idf_)
+                z = memo[id(blocks)] = val @ self.coef_[idx].astype(np.float64)
+            out[i] = z
+        return out
+
     def _block_weights(self) -> dict[str, float]:
-        return {"m": 1.0, "c": self.char_weight, "ctx": self.context_weight}
+        return {"m": 1.0, "c": self.char_weight, "ctx": self.context_weight, "doc": self.doc_weight,
+                "lead": self.lead_weight}
 
     def _rows(self, analyzed: list[dict[str, list[str]]], vocab: dict[str, int] | FeatureIndex, idf: np.ndarray,
               ) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -240,10 +308,12 @@ class LinearClassifier(SentenceClassifier):
         return vocab, idf, W, b
 
     @staticmethod
-    def _proba(rows, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def _proba(rows, W: np.ndarray, b: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
         out = np.empty((len(rows), W.shape[1]))
         for i, (idx, val) in enumerate(rows):
             out[i] = val @ W[idx].astype(np.float64) + b
+        if offset is not None:
+            out += offset
         return 1.0 / (1.0 + np.exp(-out))
 
     def fit(self, items: Sequence[SentenceItem], Y: np.ndarray, groups: Sequence[str] | None = None,
@@ -260,7 +330,7 @@ class LinearClassifier(SentenceClassifier):
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         if sw is not None and sw.shape != (len(items),):
             raise UsageError(f"sample_weight has shape {sw.shape}; expected ({len(items)},)")
-        analyzed = self._analyze(items)
+        analyzed = self._with_doc_blocks(items, self._analyze(items))
         if groups is None:
             groups = [it.doc_id or f"#{i}" for i, it in enumerate(items)]
         groups = np.asarray(groups)
@@ -307,16 +377,17 @@ class LinearClassifier(SentenceClassifier):
         self._check_fitted()
         if not len(items):
             return np.zeros((0, len(self.labels)))
+        offset = self._doc_offset(items)
         if self._feature_space() not in _COMPILED and len(items) < _COMPILE_MIN_ITEMS:
             # a small first batch (``tag`` on one document): compiling the tables would cost more than it saves
-            return self._proba(self._cached_rows(items), self.coef_, self.intercept_)
+            return self._proba(self._cached_rows(items), self.coef_, self.intercept_, offset)
         compiled = self._compiled()
         if compiled is None:
-            return self._proba(self._cached_rows(items), self.coef_, self.intercept_)
+            return self._proba(self._cached_rows(items), self.coef_, self.intercept_, offset)
         key = id(self.coef_)
         if getattr(self, "_coef_t_key", None) != key:
             self._coef_t, self._coef_t_key = np.ascontiguousarray(self.coef_.T), key
-        return coo_proba(len(items), self._batch_rows(compiled, items), self._coef_t, self.intercept_)
+        return coo_proba(len(items), self._batch_rows(compiled, items), self._coef_t, self.intercept_, offset)
 
     def prepare(self) -> None:
         """Compile the batch feature tables now instead of at the first batch of 200 sentences or
@@ -385,13 +456,13 @@ class LinearClassifier(SentenceClassifier):
         """Top-``k`` features of ``item`` by contribution (value x weight) to ``label``'s score.
 
         Morpheme features read ``form/tag``, bigrams ``a/tag+b/tag``, character
-        n-grams ``«…»``, context features ``prev:…`` / ``next:…``.
+        n-grams ``«…»``, context features ``prev:…`` / ``next:…``, document features ``doc:…`` / ``lead:…``.
         """
         self._check_fitted()
         if label not in self.labels:
             raise ModelError(f"unknown {self.task} label {label!r}; allowed: {', '.join(self.labels)}")
         j = self.labels.index(label)
-        idx, val = self._rows(self._analyze([item]), self._index, self.idf_)[0]
+        idx, val = self._rows(self._with_doc_blocks([item], self._analyze([item])), self._index, self.idf_)[0]
         contrib = val * self.coef_[idx, j]
         order = np.argsort(-contrib)[:k]
         return [f"{_pretty(self._index[int(idx[o])])} ({contrib[o]:+.2f})" for o in order if contrib[o] > 0]
@@ -401,7 +472,8 @@ class LinearClassifier(SentenceClassifier):
     def _params(self) -> dict:
         return {"C": self.C, "context": self.context, "context_weight": self.context_weight,
                 "char_ngrams": list(self.char_ngrams), "min_df": self.min_df, "cv": self.cv, "seed": self.seed,
-                "char_weight": self.char_weight}
+                "char_weight": self.char_weight, "doc_context": self.doc_context, "doc_weight": self.doc_weight,
+                "lead_weight": self.lead_weight}
 
     def save(self, path) -> None:
         """Write ``weights.npz``, ``features.txt`` and ``model.json`` (parameters, thresholds, the feature
@@ -429,6 +501,7 @@ class LinearClassifier(SentenceClassifier):
         try:
             params = dict(meta["params"])
             params["char_ngrams"] = tuple(params["char_ngrams"])
+            params.setdefault("doc_context", False)  # saved before document features existed
             clf = cls(meta["task"], **params)
             arrays = load_npz(model_file_path(path, meta.get("weights", "weights.npz")))
             clf.idf_, clf.coef_, clf.intercept_ = arrays["idf"], arrays["coef"], arrays["intercept"]

@@ -107,6 +107,8 @@ class CompiledFeatures:
                     (prev if kind == "prev" else nxt).append((t, i))
             elif kind == "b":
                 bigrams.append((rest, i))
+            elif kind in ("doc", "lead"):
+                continue  # document blocks: LinearClassifier adds their score once per document
             else:
                 return None
         # a bigram "A+B": every split at a "+" whose halves both look like form/TAG names a token
@@ -278,8 +280,11 @@ class CompiledFeatures:
                 np.concatenate([p[2] for p in parts]))
 
 
-def coo_proba(n: int, rows: tuple[np.ndarray, np.ndarray, np.ndarray], WT: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Logistic probabilities ``sigmoid(X @ W + b)`` for COO rows ``(sentence, feature, value)``.
+def coo_proba(n: int, rows: tuple[np.ndarray, np.ndarray, np.ndarray], WT: np.ndarray, b: np.ndarray,
+              offset: np.ndarray | None = None) -> np.ndarray:
+    """Logistic probabilities ``sigmoid(X @ W + b + offset)`` for COO rows ``(sentence, feature, value)``.
+
+    ``offset`` (optional, ``(n, n_labels)``) is a score added per sentence, e.g. its document's.
 
     ``WT`` is the transposed weight matrix, ``(n_labels, n_features)``, C-contiguous.  The
     products are taken in float64 whatever its type, so float32 weights (as saved) give the
@@ -292,4 +297,6 @@ def coo_proba(n: int, rows: tuple[np.ndarray, np.ndarray, np.ndarray], WT: np.nd
         np.multiply(WT[j].take(f), v, out=product)
         out[:, j] = np.bincount(s, weights=product, minlength=n)
     out += b
+    if offset is not None:
+        out += offset
     return 1.0 / (1.0 + np.exp(-out))
