@@ -27,7 +27,7 @@ SAVED_NOTE = ("team CV not run for a saved model (it would need one fine-tune pe
 
 
 def evaluate_devset_folds(make: Factory, task: str, data, devset, k: int = 5, weight: float = 1.0,
-                          bootstrap: int = 1000, seed: int | None = None) -> dict:
+                          bootstrap: int = 1000, seed: int | None = None, fraction: float = 1.0) -> dict:
     """Train on the team corpus plus k-1 devset folds, score the held-out devset fold; pooled report.
 
     Parameters
@@ -37,12 +37,19 @@ def evaluate_devset_folds(make: Factory, task: str, data, devset, k: int = 5, we
     k : document-grouped folds over the devset (multi-label stratified, :func:`group_kfold`).
     weight : sample weight of every devset sentence in training (team sentences weigh 1); 1 = unweighted.
         Fixed a priori by the caller.
+    fraction : share of each fold's training documents actually added (a seeded random subset of whole
+        documents; the held-out folds stay complete), for a learning curve over real labelled text.
     """
     from .classify.data import DEFAULT_SEED, concat_data, group_kfold, stacked_targets
 
     if weight <= 0:
         raise UsageError(f"the weight of real sentences must be positive, got {weight}")
+    if not 0.0 <= fraction <= 1.0:
+        raise UsageError(f"the fraction of real training documents must be in [0, 1], got {fraction}")
     folds = group_kfold(stacked_targets(devset), devset.doc_ids, k, DEFAULT_SEED if seed is None else seed)
+    if fraction < 1.0:
+        folds = [(_document_subset(tr, devset.doc_ids, fraction, DEFAULT_SEED if seed is None else seed), va)
+                 for tr, va in folds]
     n_labels = devset.Y[task].shape[1]
     proba = np.zeros((len(devset), n_labels))
     pred = np.zeros((len(devset), n_labels), dtype=int)
@@ -62,24 +69,42 @@ def evaluate_devset_folds(make: Factory, task: str, data, devset, k: int = 5, we
         fold_f1.append(multilabel_report(devset.Y[task][va], pred[va], labels)["macro"]["f1"])
     rep = folds_report(devset.Y[task], pred, proba, labels, devset.doc_ids, fold_f1, bootstrap)
     rep["real_weight"] = float(weight)
+    rep["real_fraction"] = float(fraction)
+    rep["real_train_sentences"] = int(round(np.mean([len(tr) for tr, _va in folds])))
     return rep
+
+
+def _document_subset(idx: np.ndarray, doc_ids: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """The positions in ``idx`` whose documents fall in a seeded random ``fraction`` of its documents.
+
+    >>> _document_subset(np.arange(6), np.array(list("aabbcc")), 0.34, 1).tolist() in ([0, 1], [2, 3], [4, 5])
+    True
+    """
+    docs = sorted(set(doc_ids[idx].tolist()))
+    keep = np.random.default_rng(seed).permutation(len(docs))[:int(round(fraction * len(docs)))]
+    chosen = {docs[i] for i in keep}
+    return np.asarray([i for i in idx if doc_ids[i] in chosen], dtype=int)
 
 
 def evaluate_devset_folds_many(factories: Mapping[str, Factory], tasks: Sequence[str], data, devset, k: int = 5,
                                weight: float = 1.0, bootstrap: int = 1000,
-                               progress: Callable[[str], None] | None = None) -> list[dict]:
+                               progress: Callable[[str], None] | None = None, fraction: float = 1.0) -> list[dict]:
     """:func:`evaluate_devset_folds` for several classifiers side by side (one result per task)."""
     results = []
-    setting = f"devset+team-cv{k}" + (f" (real weight {weight:g})" if weight != 1.0 else "")
+    setting = (f"devset+team-cv{k}" + (f" (real weight {weight:g})" if weight != 1.0 else "")
+               + (f" (real fraction {fraction:g})" if fraction != 1.0 else ""))
     for task in tasks:
         res = {"setting": setting, "task": task, "codebook_version": codebook_version(),
                "training_data_sha256": data.data_hash, "devset_sha256": devset.data_hash, "classifiers": {},
                "notes": [f"each devset fold scored by a model trained on the team corpus + the other {k - 1} "
-                         f"devset folds (grouped by document); real-sentence weight {weight:g}, fixed a priori"]}
+                         f"devset folds (grouped by document); real-sentence weight {weight:g}, fixed a priori"
+                         + (f"; only a seeded {fraction:g} of each fold's training documents added"
+                            if fraction != 1.0 else "")]}
         for name, make in factories.items():
             if progress:
                 progress(f"{setting} {task} {name}")
-            res["classifiers"][name] = evaluate_devset_folds(make, task, data, devset, k, weight, bootstrap)
+            res["classifiers"][name] = evaluate_devset_folds(make, task, data, devset, k, weight, bootstrap,
+                                                             fraction=fraction)
         results.append(res)
     return results
 

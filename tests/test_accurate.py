@@ -105,6 +105,30 @@ def test_devset_folds_weight_reaches_the_classifier_and_results_say_so(team_smal
         evaluate_devset_folds(_Recorder, "dimensions", team_small, dev, weight=0)
 
 
+def test_devset_fraction_adds_a_share_of_whole_documents_and_keeps_held_out_folds_whole(team_small):
+    dev = synthetic_devset()
+    dev_docs = set(dev.doc_ids.tolist())
+    team_docs = set(team_small.doc_ids.tolist())
+    _Recorder.trained = []
+    full = evaluate_devset_folds(_Recorder, "frames", team_small, dev, k=5, bootstrap=0)
+    n_full = [len(docs & dev_docs) for docs, _sw in _Recorder.trained]
+    _Recorder.trained = []
+    half = evaluate_devset_folds(_Recorder, "frames", team_small, dev, k=5, bootstrap=0, fraction=0.5)
+    n_half = [len(docs & dev_docs) for docs, _sw in _Recorder.trained]
+    assert [round(n / 2) for n in n_full] == n_half  # half of each fold's training documents, whole
+    assert all(team_docs <= docs for docs, _sw in _Recorder.trained)  # the team corpus stays whole
+    assert half["n"] == full["n"] == len(dev)  # every devset sentence is still scored
+    assert half["real_fraction"] == 0.5 and half["real_train_sentences"] < full["real_train_sentences"]
+    _Recorder.trained = []
+    none = evaluate_devset_folds(_Recorder, "frames", team_small, dev, k=5, bootstrap=0, fraction=0.0)
+    assert none["real_train_sentences"] == 0 and all(not docs & dev_docs for docs, _sw in _Recorder.trained)
+    res = evaluate_devset_folds_many({"rec": _Recorder}, ["frames"], team_small, dev, k=5, bootstrap=0,
+                                     fraction=0.25)
+    assert res[0]["setting"] == "devset+team-cv5 (real fraction 0.25)"
+    with pytest.raises(Exception, match="fraction"):
+        evaluate_devset_folds(_Recorder, "frames", team_small, dev, fraction=1.5)
+
+
 def test_linear_and_encoder_accept_sample_weights_that_change_the_fit(team_small):
     pytest.importorskip("sklearn")
     from nlp.classify.linear import LinearClassifier

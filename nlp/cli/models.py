@@ -148,6 +148,8 @@ def cmd_evaluate(args) -> int:
     if not (args.test or args.cv or args.essay or args.devset or args.devset_folds):
         raise UsageError("choose what to evaluate: --test, --cv K, --essay, --devset, --devset-folds K, "
                          "--gold FILE or --agreement FILE_A FILE_B")
+    if not 0.0 <= args.devset_fraction <= 1.0:
+        raise UsageError(f"--devset-fraction must be between 0 and 1, got {args.devset_fraction:g}")
     for opt, k in (("--cv", args.cv), ("--devset-folds", args.devset_folds)):
         if k is not None and k < 2:
             raise UsageError(f"{opt} needs at least 2 folds, got {k}")
@@ -202,7 +204,7 @@ def cmd_evaluate(args) -> int:
         trained = {n: f for n, f in factories.items() if n != "rules"}  # the rules are not trained
         if trained:
             results += evaluate_devset_folds_many(trained, tasks, data, devset, args.devset_folds,
-                                                  args.real_weight, nb, progress=say)
+                                                  args.real_weight, nb, progress=say, fraction=args.devset_fraction)
     if saved:
         from ..evaluate_real import add_saved_model
 
@@ -326,6 +328,9 @@ def register(sub) -> None:
                    help="cut the development set into K document-grouped folds; each fold is scored by a model "
                         "trained on the team corpus plus the other folds (linear/encoder; what adding your own "
                         "labelled real text gives)")
+    e.add_argument("--devset-fraction", type=float, default=1.0, metavar="F",
+                   help="with --devset-folds: add only a seeded share F of each fold's training documents (the "
+                        "held-out folds stay whole), for a learning curve over real labelled text (default 1)")
     e.add_argument("--finetuned", metavar="DIR",
                    help="also score a saved model folder (DIR/dimensions, DIR/frames; e.g. a fine-tuned "
                         "transformer) on --test, --essay and --devset; team CV is not run for it (cost)")
