@@ -6,7 +6,7 @@ rule is applied to all records the same way, whatever the resolver predicts (the
 is not imported):
 
 1. **Surname + title** (§8.5, §8.7 rule 1): ``김 의원`` / ``헤인스 국장`` is a mention of the
-   person named in full *earlier in the same document* (a gold person mention of three
+   person named in full *earlier in the same document* (a gold person mention of two or three
    Korean syllables, four with a two-syllable surname, or of two words or more), with that
    mention's id or name, type and bloc; the span is the surname (the last word of a
    foreign name).  Added where missing.  A Korean one-syllable surname marked as a person
@@ -65,7 +65,7 @@ class Rules:
         if _HANGUL.fullmatch(name):
             if len(name) == 4 and name[:2] in self.surnames2:
                 return name[:2]
-            if len(name) == 3 and name[0] in self.surnames1:
+            if len(name) in (2, 3) and name[0] in self.surnames1:  # two-syllable full names too (조국: F-3)
                 return name[0]
         return None
 
