@@ -23,7 +23,7 @@ from nlp.cli import main
 from nlp.resources import REPO_ROOT, shipped_models_dir
 
 # the shipped "accurate" parameters (chosen by team-corpus CV only; docs/encoder.md)
-ACCURATE_PARAMS = ("context=\"neighbours\"", "C_e5=0.05", "C_meta=1.0")
+ACCURATE_PARAMS = ("context=\"neighbours\"", "head=\"mlp\"", "hidden=256", "alpha=0.01", "C_meta=1.0")
 CONFIGS = {
     "default": ["--backend", "linear", "--output-dir", str(shipped_models_dir())],
     "accurate": ["--backend", "encoder", "--output-dir", str(shipped_models_dir() / "accurate"),
