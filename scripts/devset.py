@@ -127,7 +127,7 @@ def cmd_segment(args) -> int:
     res = json.loads(path.read_text(encoding="utf-8"))
     sents = segment_excerpt(res["excerpt"], pipeline())
     tmpl = {
-        "id": args.doc_id, "url": res["url"], "query": res["query"], "outlet": "", "register": "",
+        "id": args.doc_id, "url": res["url"], "query": res.get("query", ""), "outlet": "", "register": "",
         "year": None, "topic": "ai", "annotator": "",
         "sentences": [{"i": i, **s, "d": "", "f": "", "a": []} for i, s in enumerate(sents)],
     }

@@ -61,7 +61,6 @@ from .vocab import FeatureIndex, shared_index, shared_index_from_list
 SKIP_TAGS = frozenset({"SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "SB", "W_URL", "W_EMAIL", "W_HASHTAG",
                        "W_MENTION", "W_SERIAL", "W_EMOJI"})
 CONTENT_PREFIXES = ("NNG", "NNP", "SL", "SH", "VV", "VA", "XR", "NR")
-BLOCKS = ("m", "c", "ctx", "doc", "lead")
 _FEATURE_CACHE: OrderedDict = OrderedDict()
 _ROW_CACHE: OrderedDict = OrderedDict()
 _FEATURE_CACHE_SIZE = 8192
