@@ -7,7 +7,11 @@ each file):
 - ``classifiers``: sentences/s of both classifiers' ``predict_proba`` (dimensions + frames) with Kiwi
   morphemes precomputed and no e5 vector cached (each sentence is embedded once, shared by both tasks);
 - ``pipeline``: sentences/s of the whole configured pipeline (``Pipeline.default(pipeline=NAME)``:
-  Kiwi, both classifiers, actors) over the documents' raw text, after one warm-up document.
+  Kiwi, both classifiers, actors) over the documents' raw text, after one warm-up document;
+- ``baseline``: bare Kiwi over the same raw texts in the same run, built as the pipeline builds it
+  (``nlp.tokenize.get_kiwi``: same dictionaries and worker threads) and fed the same way (one
+  iterable, ``split_sents=True``), after one warm-up call; each pipeline figure is also given as a
+  ratio to it.
 
 The machine's load average is recorded next to the figures: the 2 cores here are shared.
 
@@ -65,6 +69,15 @@ def main() -> int:
         texts.append(" ".join(test.items[i].text for i in idx))
     items = [test.items[i] for i in pick]
     out = {"sentences": len(items), "documents": len(texts), "results": {}}
+    from nlp.tokenize import get_kiwi
+
+    kiwi = get_kiwi()
+    kiwi.tokenize(texts[0], split_sents=True)
+    t0 = time.perf_counter()
+    n_kiwi = sum(len(sents) for sents in kiwi.tokenize(iter(texts[1:]), split_sents=True))
+    base = n_kiwi / (time.perf_counter() - t0)
+    out["baseline"] = {"bare_kiwi_sentences_per_s": round(base, 2), "sentences": n_kiwi}
+    print(json.dumps({"baseline": out["baseline"]}), flush=True)
     for config in args.configs.split(","):
         import nlp.classify.encoder as enc
 
@@ -90,6 +103,7 @@ def main() -> int:
             "models": {t: m.version for t, m in models.items()},
             "classifiers_sentences_per_s": round(len(items) / t_clf, 2),
             "pipeline_sentences_per_s": round(n / t_pipe, 2), "pipeline_sentences": n,
+            "pipeline_vs_bare_kiwi": round(n / t_pipe / base, 4),
             "load_average_1min": [round(load1, 2), round(load2, 2)]}
         print(json.dumps({config: out["results"][config]}), flush=True)
     if args.output:
