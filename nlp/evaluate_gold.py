@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError, ModelError
+from .errors import InputError, ModelError, UsageError
 
 TASKS = ("dimensions", "frames")
 
@@ -61,14 +61,14 @@ def gold_labelled_data(docs: Sequence) -> object:
     return LabelledData(tuple(items), Y, np.asarray(groups), np.asarray(["gold"] * len(texts)), "", ())
 
 
-def load_task_models(models: str | Path | None) -> dict:
+def load_task_models(models: str | Path | None, tasks: Sequence[str] = TASKS) -> dict:
     """Saved classifiers per task from ``models`` (a folder with ``dimensions/`` and ``frames/``) or the shipped ones."""
     from .classify import load_model
     from .resources import models_dir
 
     root = Path(models) if models else models_dir()
     out = {}
-    for task in TASKS:
+    for task in tasks:
         folder = root / task
         if not folder.is_dir():
             raise ModelError(f"{root} holds no {task} model folder")
@@ -124,16 +124,24 @@ def score_actors(docs: Sequence, lexicons: Sequence[str] = ()) -> dict | None:
 
 
 def evaluate_gold(gold: str | Path, models: str | Path | None = None, tasks: Sequence[str] = TASKS,
-                  lexicons: Sequence[str] = (), n_boot: int = 1000) -> list[dict]:
-    """Score saved models (shipped, or ``models``) on a gold file or folder; one result per task (+ actors)."""
+                  lexicons: Sequence[str] = (), n_boot: int = 1000,
+                  also: dict[str, str | Path] | None = None) -> list[dict]:
+    """Score saved models on a gold file or folder; one result per task (+ actors).
+
+    The shipped models (or ``models``) are always scored; ``also`` adds more model folders by name
+    (``--saved NAME=DIR``), side by side on the same sentences and bootstrap draws.
+    """
     docs = read_gold_path(gold)
     data = gold_labelled_data(docs)
-    task_models = load_task_models(models)
-    name = f"saved:{Path(models).name}" if models else "shipped"
+    named = {f"saved:{Path(models).name}" if models else "shipped": load_task_models(models, tasks)}
+    for name, folder in (also or {}).items():
+        if name in named:
+            raise UsageError(f"--saved {name}: that name is already used; pick another")
+        named[name] = load_task_models(folder, tasks)
     results = []
     for task in tasks:
-        rep = score_labels(task_models[task], task, data, n_boot)
-        results.append({"setting": "gold", "task": task, "gold": str(gold), "classifiers": {name: rep}})
+        reps = {name: score_labels(m[task], task, data, n_boot) for name, m in named.items()}
+        results.append({"setting": "gold", "task": task, "gold": str(gold), "classifiers": reps})
     actors = score_actors(docs, lexicons)
     if actors is not None:
         results.append({"setting": "gold-actors", "gold": str(gold), "actors": actors})

@@ -70,3 +70,17 @@ def test_train_output_dir_then_tag_and_gold_with_those_models(tmp_path, capsys):
     assert main(["evaluate", "--gold", str(gold), "--models", str(out), "--format", "json"]) == 0
     results = json.loads(capsys.readouterr().out)
     assert "saved:my-models" in results[0]["classifiers"]
+    # --saved puts more model folders next to the shipped ones, scored on the same sentences
+    assert main(["evaluate", "--gold", str(gold), "--saved", f"mine={out}", "--format", "json",
+                 "--bootstrap", "50"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    frames = next(r for r in results if r.get("task") == "frames")["classifiers"]
+    assert set(frames) == {"shipped", "mine"}
+    assert frames["shipped"]["n"] == frames["mine"]["n"] == 4
+    assert frames["mine"]["model"] != frames["shipped"]["model"]  # two different models, not one twice
+    # what --gold cannot do is refused in one line, not silently ignored
+    assert main(["evaluate", "--gold", str(gold), "--classifiers", "rules"]) == 2
+    assert "--classifiers" in capsys.readouterr().err
+    assert main(["evaluate", "--gold", str(gold), "--saved", f"shipped={out}"]) == 2
+    assert "already used" in capsys.readouterr().err
+    assert main(["evaluate", "--gold", str(gold), "--devset-folds", "3"]) == 2

@@ -138,10 +138,21 @@ def cmd_evaluate(args) -> int:
         if args.test or args.cv or args.essay or args.devset:
             raise UsageError("--gold scores saved models on your gold; do not combine it with --test, --cv, --essay "
                              "or --devset")
+        if args.devset_folds or args.devset_fraction != 1.0 or args.param or args.real_weight != 1.0:
+            raise UsageError("--gold scores saved models; --devset-folds, --devset-fraction, --real-weight and "
+                             "--param train models and do not apply")
+        if args.classifiers != "rules,linear":
+            raise UsageError("--gold scores saved models, not backends trained on the spot: name them with "
+                             "--models DIR or --saved NAME=DIR instead of --classifiers")
         from ..evaluate_gold import evaluate_gold
 
         tasks = _parse_list(args.tasks, TASK_CHOICES, "task")
-        _write(_render(evaluate_gold(args.gold, args.models, tasks, args.lexicon or ()), args.format), args.output)
+        also = _saved_models(args.saved, args.finetuned)
+        cache = _e5_cache(args.e5_cache)
+        res = evaluate_gold(args.gold, args.models, tasks, args.lexicon or (), args.bootstrap, also)
+        if cache is not None:
+            cache.save_cache()
+        _write(_render(res, args.format), args.output)
         return 0
     if args.models:
         raise UsageError("--models names saved models to score with --gold")
@@ -320,7 +331,8 @@ def register(sub) -> None:
                    help="score saved models (the shipped ones, or --models DIR) on your gold: team-format JSONL, a "
                         "folder of it, or what `kdiscourse import` wrote; per-label P/R/F1 with bootstrap intervals, "
                         "and actor span P/R/F1 when the gold has actor spans")
-    e.add_argument("--models", metavar="DIR", help="with --gold: the model folder to score (from train --output-dir)")
+    e.add_argument("--models", metavar="DIR", help="with --gold: the model folder to score instead of the shipped "
+                                                   "ones (from train --output-dir); --saved adds more side by side")
     e.add_argument("--lexicon", action="append", metavar="TSV", help="with --gold: extra actor lexicon; repeatable")
     e.add_argument("--agreement", nargs=2, metavar=("FILE_A", "FILE_B"),
                    help="per-label agreement (Cohen's kappa, Krippendorff's alpha) between two annotation files")
