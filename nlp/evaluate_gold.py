@@ -9,6 +9,7 @@ folder written by ``kdiscourse train --output-dir DIR`` (``DIR/dimensions``, ``D
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,21 +19,26 @@ from .errors import InputError, ModelError, UsageError
 TASKS = ("dimensions", "frames")
 
 
-def read_gold_path(path: str | Path) -> list:
-    """Gold documents from a file or every ``*.jsonl`` of a folder (several annotators' files are kept apart)."""
-    from .interop.gold import read_gold
-
+def gold_files(path: str | Path) -> list[Path]:
+    """The gold file itself, or every ``*.jsonl`` of a folder, sorted."""
     p = Path(path)
     if p.is_dir():
         files = sorted(p.glob("*.jsonl"))
         if not files:
             raise InputError(f"{p}: folder without *.jsonl gold files")
-    elif p.is_file():
-        files = [p]
-    else:
-        raise InputError(f"{p}: no such file or folder")
+        return files
+    if p.is_file():
+        return [p]
+    raise InputError(f"{p}: no such file or folder")
+
+
+def read_gold_path(path: str | Path) -> list:
+    """Gold documents from a file or every ``*.jsonl`` of a folder (several annotators' files are kept apart)."""
+    from .interop.gold import read_gold
+
+    p = Path(path)
     docs = []
-    for f in files:
+    for f in gold_files(p):
         for d in read_gold(f):
             docs.append((f.stem, d))
     if not docs:
@@ -59,6 +65,31 @@ def gold_labelled_data(docs: Sequence) -> object:
         items.extend(items_from_sentences(texts[a:b], morphs[a:b], gid))
     Y = {"dimensions": labels_matrix(dims, "dimensions"), "frames": labels_matrix(frames, "frames")}
     return LabelledData(tuple(items), Y, np.asarray(groups), np.asarray(["gold"] * len(texts)), "", ())
+
+
+def gold_training_data(paths: Sequence[str | Path]) -> object:
+    """The user's gold files (``kdiscourse import`` output, team format) as training data (``train --add-gold``).
+
+    A document may be in only one file: several annotators' versions of one document are to be
+    adjudicated first (or one annotator's file chosen), not trained on twice.  The data hash is that of
+    the files, so ``model.json`` records what was added.
+    """
+    from .formats import files_sha256
+
+    docs, files, where = [], [], {}
+    for path in paths:
+        for f in gold_files(path):
+            if f in files:
+                continue
+            files.append(f)
+            for source, d in read_gold_path(f):
+                if d.id in where:
+                    raise InputError(f"document {d.id!r} is in both {where[d.id]} and {f}: adjudicate the "
+                                     "annotators' versions first, or add one annotator's file")
+                where[d.id] = f
+                docs.append((source, d))
+    data = gold_labelled_data(docs)
+    return replace(data, data_hash=files_sha256(files), sources=tuple(str(f) for f in files))
 
 
 def load_task_models(models: str | Path | None, tasks: Sequence[str] = TASKS) -> dict:

@@ -84,3 +84,37 @@ def test_train_output_dir_then_tag_and_gold_with_those_models(tmp_path, capsys):
     assert main(["evaluate", "--gold", str(gold), "--saved", f"shipped={out}"]) == 2
     assert "already used" in capsys.readouterr().err
     assert main(["evaluate", "--gold", str(gold), "--devset-folds", "3"]) == 2
+
+
+def test_train_add_gold_joins_the_users_gold_and_refuses_two_versions_of_a_document(tmp_path, capsys):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    docs = [{"id": f"t{i}", "register": "news", "topic": "ai",
+             "sentences": [{"text": f"{t} ({i})", "dimensions": d, "frames": f} for t, d, f in TEAM]}
+            for i in range(6)]
+    (corpus / "mine.jsonl").write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs),
+                                       encoding="utf-8")
+    gold_dir = tmp_path / "gold"
+    gold_dir.mkdir()
+    (gold_dir / "kim.jsonl").write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in GOLD),
+                                        encoding="utf-8")
+    out = tmp_path / "m"
+    base = ["train", "--corpus", str(corpus), "--no-baseline", "--quiet", "--tasks", "frames",
+            "--essay-gold", str(tmp_path / "none.tsv")]
+    assert main(base + ["--output-dir", str(out), "--add-gold", str(gold_dir), "--real-weight", "2"]) == 0
+    capsys.readouterr()
+    meta = json.loads((out / "frames" / "model.json").read_text(encoding="utf-8"))["metadata"]
+    assert meta["n_train"] == 30 + 4  # the team documents and the 4 gold sentences
+    assert "added real text (2 documents, 4 sentences, weight 2)" in meta["trained_on"]
+    # the training-data hash changes with the gold files' content
+    out2 = tmp_path / "m2"
+    assert main(base + ["--output-dir", str(out2)]) == 0
+    capsys.readouterr()
+    meta2 = json.loads((out2 / "frames" / "model.json").read_text(encoding="utf-8"))["metadata"]
+    assert meta2["n_train"] == 30 and meta2["training_data_sha256"] != meta["training_data_sha256"]
+    # a second annotator's version of the same documents is refused in one line
+    (gold_dir / "lee.jsonl").write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in GOLD),
+                                        encoding="utf-8")
+    assert main(base + ["--output-dir", str(tmp_path / "m3"), "--add-gold", str(gold_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "adjudicate" in err and len(err.strip().splitlines()) == 1

@@ -87,6 +87,12 @@ def cmd_train(args) -> int:
         if add_data is None:
             raise UsageError(f"--add-devset: no labelled real text at {args.add_devset if args.add_devset is not True else '.cache/devset'} "
                              "(sentences.jsonl; see corpus/devset/README.md)")
+    if args.add_gold:
+        from ..classify.data import concat_data
+        from ..evaluate_gold import gold_training_data
+
+        gold = gold_training_data(args.add_gold)
+        add_data = gold if add_data is None else concat_data(add_data, gold)
     cache = _e5_cache(args.e5_cache)
     summary = train_models(args.backend, tasks, out_dir=args.output_dir, corpus_dir=args.corpus,
                            essay_gold=args.essay_gold, essay_text=args.essay, params=params,
@@ -299,6 +305,10 @@ def register(sub) -> None:
     t.add_argument("--essay", metavar="PATH", help="the reference essay text (default: ../shared/seeds/000_…txt)")
     t.add_argument("--no-baseline", action="store_true",
                    help="do not score the rules baseline next to the trained model")
+    t.add_argument("--add-gold", action="append", metavar="FILE_OR_DIR",
+                   help="also train on your own gold in the team format, e.g. what `kdiscourse import` wrote "
+                        "after you corrected tags in Label Studio, doccano or INCEpTION (a file or a folder of "
+                        "*.jsonl; one version per document); weighted by --real-weight; repeatable")
     t.add_argument("--add-devset", nargs="?", const=True, metavar="CACHE_DIR",
                    help="also train on your own labelled real text: the development-set cache (default "
                         ".cache/devset; sentences.jsonl in the devset format). The held-out test part stays team "
